@@ -1,0 +1,1 @@
+"""RQ job functions only: load by id, call domain code, commit, enqueue the next step."""

@@ -1,0 +1,16 @@
+"""Jobs on the `maintenance` queue, enqueued by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from coc_service import runtime as runtimes
+from coc_service.orders.reconcile import reconcile as reconcile_orders
+
+
+def reconcile() -> dict[str, int]:
+    """Re-enqueue the work of orders stuck too long; return what was done."""
+    runtime = runtimes.current()
+    stuck_after = timedelta(seconds=runtime.settings.reconcile_after_s)
+    with runtime.db.transaction() as session:
+        return reconcile_orders(session, stuck_after=stuck_after).as_dict()
