@@ -257,11 +257,15 @@ def validate(settings: Settings) -> Settings:
 def _production_problems(settings: Settings) -> list[str]:
     problems = []
     if len(settings.secret_key) < 32 or settings.secret_key.startswith("dev-"):
-        problems.append("COC_SECRET_KEY: production needs a random secret of at least 32 characters")
+        problems.append(
+            "COC_SECRET_KEY: production needs a random secret of at least 32 characters"
+        )
     if not settings.database_url or settings.database_url.startswith("sqlite"):
         problems.append("DATABASE_URL: production needs PostgreSQL, not the embedded SQLite file")
     if settings.storage_backend != "s3":
-        problems.append("COC_STORAGE_BACKEND: production stores documents on S3, not a local folder")
+        problems.append(
+            "COC_STORAGE_BACKEND: production stores documents on S3, not a local folder"
+        )
     if settings.key_provider != "kms":
         problems.append("COC_KEY_PROVIDER: production wraps data keys with KMS, not a key file")
     if settings.mail_backend != "smtp":

@@ -145,7 +145,7 @@ def _flush_pending(session: Session) -> None:
     queue: JobQueue | None = session.info.get("job_queue")
     if queue is None:
         if pending:
-            log.warning("jobs not enqueued: no queue bound to this session", extra={"n": len(pending)})
+            log.warning("jobs not enqueued: no queue on the session", extra={"n": len(pending)})
         return
     for job_name, args in pending:
         try:

@@ -51,6 +51,6 @@ def command() -> None:
         raise CocError("seed-demo refuses to run in production: it creates known passwords")
     with runtime.db.transaction() as session:
         users = seed_demo(session)
-    click.echo("Demo logins (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for email, role in users:
         click.echo(f"  {role:<9} {email}")

@@ -34,7 +34,8 @@ class Page:
 
     index: int  # 1-based page number in the upload
     image: np.ndarray  # 2-D uint8 (grey)
-    color: np.ndarray | None = None  # 3-D uint8 BGR at the same geometry, when the source had colour
+    # 3-D uint8 BGR at the same geometry, when the source had colour
+    color: np.ndarray | None = None
     dpi: float = 300.0
     rotation: int = 0  # quarter turns applied, degrees clockwise
     skew: float = 0.0  # small-angle correction applied, degrees
@@ -86,7 +87,8 @@ class QualityVerdict:
     """Fast verdict on a photo before any OCR, for the customer to retake it at once."""
 
     acceptable: bool
-    problems: list[str] = field(default_factory=list)  # too_small, blurry, dark, glare, cut_off, no_document
+    # too_small, blurry, dark, glare, cut_off, no_document
+    problems: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -90,7 +90,7 @@ def read_document(session: Session, runtime: Runtime, document_id: str) -> Docum
     return document
 
 
-def save_extraction(document: Document, result: dict) -> None:  # type: ignore[type-arg]
+def save_extraction(document: Document, result: dict[str, Any]) -> None:
     """Store an `extract` JSON result on the document row."""
     document.extraction = result
     document.document_type = result.get("document_type")

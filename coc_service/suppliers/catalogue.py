@@ -57,7 +57,9 @@ def active_offers(session: Session) -> list[CatalogueEntry]:
 
 
 def offer_for_make(session: Session, make: str) -> CatalogueEntry | None:
-    stmt = select(CatalogueEntry).where(CatalogueEntry.make == make, CatalogueEntry.active.is_(True))
+    stmt = select(CatalogueEntry).where(
+        CatalogueEntry.make == make, CatalogueEntry.active.is_(True)
+    )
     return session.scalars(stmt).first()
 
 
@@ -73,7 +75,8 @@ def upsert_catalogue(session: Session, offers: tuple[MakeOffer, ...] = DEMO_CATA
         suppliers[code] = supplier
     changed = 0
     for offer in offers:
-        entry = session.scalars(select(CatalogueEntry).where(CatalogueEntry.make == offer.make)).first()
+        stmt = select(CatalogueEntry).where(CatalogueEntry.make == offer.make)
+        entry = session.scalars(stmt).first()
         if entry is None:
             entry = CatalogueEntry(make=offer.make)
             session.add(entry)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import select
 
@@ -20,7 +22,7 @@ S = OrderStatus
 def test_happy_path_is_allowed() -> None:
     path = [S.DRAFT, S.SUBMITTED, S.PROCESSING, S.AUTO_APPROVED, S.FORWARDED, S.ACKNOWLEDGED,
             S.CERTIFICATE_RECEIVED, S.COMPLETED]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         assert can_transition(current, target), (current, target)
 
 
@@ -67,7 +69,8 @@ def test_transition_records_who_when_why(db) -> None:  # type: ignore[no-untyped
     session.flush()
     assert order.status == "submitted"
     assert order.submitted_at is not None
-    rows = session.scalars(select(OrderTransition).where(OrderTransition.order_id == order.id)).all()
+    stmt = select(OrderTransition).where(OrderTransition.order_id == order.id)
+    rows = session.scalars(stmt).all()
     assert [(r.from_status, r.to_status, r.actor, r.reason) for r in rows] == [
         ("draft", "submitted", "customer", "submitted online")
     ]
