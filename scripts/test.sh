@@ -24,12 +24,15 @@ psycopg.connect(sys.argv[1].replace("postgresql+psycopg://", "postgresql://"), c
 PY
 }
 
+# COC_TEST_OWN_SERVICES=1 skips the look-around and always starts throw-away servers
+own=${COC_TEST_OWN_SERVICES:-}
+
 # PostgreSQL
-if [ -n "${COC_TEST_DATABASE_URL:-}" ] && pg_ok "$COC_TEST_DATABASE_URL"; then
+if [ -z "$own" ] && [ -n "${COC_TEST_DATABASE_URL:-}" ] && pg_ok "$COC_TEST_DATABASE_URL"; then
   echo "test: PostgreSQL from COC_TEST_DATABASE_URL"
 else
   found=""
-  for url in "postgresql://postgres@127.0.0.1:5432/postgres" "postgresql://$(id -un)@127.0.0.1:5432/test" \
+  [ -n "$own" ] || for url in "postgresql://postgres@127.0.0.1:5432/postgres" "postgresql://$(id -un)@127.0.0.1:5432/test" \
              "postgresql://postgres@127.0.0.1:5432/test"; do
     if pg_ok "$url"; then found=$url; break; fi
   done
@@ -52,9 +55,9 @@ else
 fi
 
 # Redis
-if [ -n "${COC_TEST_REDIS_URL:-}" ]; then
+if [ -z "$own" ] && [ -n "${COC_TEST_REDIS_URL:-}" ]; then
   echo "test: Redis from COC_TEST_REDIS_URL"
-elif redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+elif [ -z "$own" ] && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   export COC_TEST_REDIS_URL="redis://127.0.0.1:6379/15"
   echo "test: using the Redis already running on 127.0.0.1:6379 (database 15)"
 else
