@@ -57,9 +57,14 @@ def redis_connection(url: str) -> Redis:
 class JobQueue:
     """Enqueues named jobs on their queue with their timeout, retries and TTLs."""
 
-    def __init__(self, redis: Redis, *, retries: int | None = None) -> None:
+    def __init__(
+        self, redis: Redis, *, retries: int | None = None, heartbeat_grace_s: float = 120.0
+    ) -> None:
         self.redis = redis
         self._retries = retries
+        # a started job whose worker has not beaten its heart for this long is dead (RQ beats
+        # every 30 s while a job runs)
+        self.heartbeat_grace_s = heartbeat_grace_s
         self._queues: dict[str, Queue] = {}
 
     def queue(self, name: str) -> Queue:
@@ -100,20 +105,18 @@ class JobQueue:
             existing = None
         except RedisError as exc:
             raise ServiceUnavailable(f"Redis unreachable: {type(exc).__name__}") from exc
-        if existing is not None and self._alive(existing, JOBS[job_name]):
+        if existing is not None and self._alive(existing):
             return job_id
         return self.enqueue(job_name, *args, job_id=job_id)
 
-    def _alive(self, job: Job, spec: JobSpec) -> bool:
+    def _alive(self, job: Job) -> bool:
         status = job.get_status(refresh=False)
         if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
             return True
-        if status == JobStatus.STARTED and job.started_at is not None:
-            started = job.started_at.replace(tzinfo=UTC) if job.started_at.tzinfo is None else (
-                job.started_at
-            )
-            # a job running longer than its own timeout belongs to a worker that died
-            return (datetime.now(UTC) - started).total_seconds() < spec.timeout_s + 30
+        beat = job.last_heartbeat or job.started_at
+        if status == JobStatus.STARTED and beat is not None:
+            beat = beat.replace(tzinfo=UTC) if beat.tzinfo is None else beat
+            return (datetime.now(UTC) - beat).total_seconds() < self.heartbeat_grace_s
         return False
 
     def ping(self) -> None:
@@ -131,6 +134,7 @@ def enqueue_after_commit(session: Session, job_name: str, *args: Any) -> None:
     """
     if job_name not in JOBS:
         raise KeyError(f"unknown job {job_name!r}")
+    session.connection()  # begin the transaction now, so that its rollback is seen
     pending: list[tuple[str, tuple[Any, ...]]] = session.info.setdefault("pending_jobs", [])
     if (job_name, args) not in pending:
         pending.append((job_name, args))
