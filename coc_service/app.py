@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def create_app(
     app.extensions["coc_runtime"] = runtime
 
     _install_request_context(app)
+    _init_extensions(app)
     _register_blueprints(app)
     return app
 
@@ -74,6 +76,7 @@ def _install_request_context(app: Flask) -> None:
     @app.before_request
     def _tag_request() -> None:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        g.started = time.perf_counter()
         context_id.set(g.request_id)
 
     @app.after_request
@@ -87,6 +90,14 @@ def _install_request_context(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         headers["X-Request-Id"] = g.get("request_id", "")
+        # the route pattern, never the path: paths may carry tokens, queries personal data
+        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        elapsed_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
+        log.info(
+            "request",
+            extra={"method": request.method, "route": rule, "status": response.status_code,
+                   "ms": elapsed_ms},
+        )
         return response
 
     @app.teardown_appcontext
@@ -95,6 +106,30 @@ def _install_request_context(app: Flask) -> None:
         if session is not None:
             session.close()
         context_id.set(None)
+
+
+def _init_extensions(app: Flask) -> None:
+    """Attach languages, CSRF protection, the login and the error pages (coc_service/web)."""
+    from coc_service.web.accounts.auth import init_auth
+    from coc_service.web.errors import init_error_pages
+    from coc_service.web.extensions import csrf
+    from coc_service.web.i18n import init_i18n
+
+    init_i18n(app)
+    # every form is protected; the JSON API authenticates by bearer token, not by cookie
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
+    csrf.init_app(app)
+
+    @app.before_request
+    def _csrf_for_forms() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not (
+            request.path.startswith("/api/v1/")
+        ):
+            csrf.protect()
+
+    init_auth(app)
+    init_error_pages(app)
 
 
 def _register_blueprints(app: Flask) -> None:
