@@ -58,6 +58,8 @@ class Settings:
     name_match_threshold: float = 85.0
     readable_confidence: float = 0.6
     triage_policy_file: Path | None = None
+    # privacy: overrides of the retention durations (coc_service/privacy/policy.py)
+    retention_policy_file: Path | None = None
     # queue and scheduler
     reconcile_after_s: int = 600
     job_retries: int = 3
@@ -118,11 +120,13 @@ def _positive_float(raw: str) -> float:
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
+    canonical = {a.lower(): a for a in allowed}
+
     def parse(raw: str) -> str:
         value = raw.strip().lower()
-        if value not in allowed:
+        if value not in canonical:
             raise ValueError(f"must be one of {', '.join(allowed)}")
-        return value
+        return canonical[value]
 
     return parse
 
@@ -182,6 +186,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "name_match_threshold": ("COC_NAME_MATCH_THRESHOLD", _positive_float),
     "readable_confidence": ("COC_READABLE_CONFIDENCE", _positive_float),
     "triage_policy_file": ("COC_TRIAGE_POLICY_FILE", _path),
+    "retention_policy_file": ("COC_RETENTION_POLICY_FILE", _path),
     "reconcile_after_s": ("COC_RECONCILE_AFTER_S", _positive_int),
     "job_retries": ("COC_JOB_RETRIES", _positive_int),
     "session_cookie_secure": ("COC_SESSION_COOKIE_SECURE", _bool),
@@ -247,6 +252,11 @@ def validate(settings: Settings) -> Settings:
             json.loads(settings.triage_policy_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             problems.append(f"COC_TRIAGE_POLICY_FILE: cannot be read as JSON ({exc})")
+    if settings.retention_policy_file is not None:
+        try:
+            json.loads(settings.retention_policy_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"COC_RETENTION_POLICY_FILE: cannot be read as JSON ({exc})")
     if settings.is_production:
         problems.extend(_production_problems(settings))
     if problems:

@@ -27,6 +27,13 @@ def test_each_bad_value_is_named() -> None:
     assert len(info.value.problems) == 4
 
 
+def test_choices_keep_their_canonical_spelling() -> None:
+    settings = settings_from_env({"COC_S3_SSE": "aes256", "COC_LOG_LEVEL": "DEBUG"})
+    assert settings.s3_sse == "AES256"
+    assert settings.log_level == "DEBUG"
+    assert settings_from_env({"COC_S3_SSE": "none"}).s3_sse == ""
+
+
 def test_s3_needs_a_bucket() -> None:
     with pytest.raises(ConfigError, match="COC_S3_BUCKET"):
         settings_from_env({"COC_STORAGE_BACKEND": "s3"})

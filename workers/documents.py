@@ -13,9 +13,7 @@ def process_document(document_id: str) -> str | None:
     """Read one stored scan and save the fields on its document row."""
     runtime = runtimes.current()
     try:
-        with runtime.db.transaction() as session:
-            document = read_document(session, runtime, document_id)
-            return document.status if document else None
+        return read_document(runtime, document_id)
     except ServiceUnavailable:
         raise  # transient (storage, key service, database): RQ retries, then the reconciler
     except Exception as exc:

@@ -14,3 +14,13 @@ def reconcile() -> dict[str, int]:
     stuck_after = timedelta(seconds=runtime.settings.reconcile_after_s)
     with runtime.db.transaction() as session:
         return reconcile_orders(session, stuck_after=stuck_after).as_dict()
+
+
+def apply_retention() -> dict[str, object]:
+    """Apply the retention policy once (the scheduler runs this daily); return the counts."""
+    from coc_service.db.base import utcnow
+    from coc_service.privacy.retention import apply_retention as apply_policy
+
+    runtime = runtimes.current()
+    with runtime.db.transaction() as session:
+        return apply_policy(session, runtime, now=utcnow(), dry_run=False).as_dict()

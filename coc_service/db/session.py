@@ -14,6 +14,7 @@ from coc_service.errors import ServiceUnavailable
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -67,20 +68,29 @@ class Database:
             session.close()
 
     def ping(self) -> None:
+        session = self.session()
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            session.execute(text("SELECT 1"))
         except OperationalError as exc:
             raise ServiceUnavailable("database unreachable") from exc
+        finally:
+            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling breaks SAVEPOINT and rollback; let SQLAlchemy
+        # emit BEGIN itself (the recipe from SQLAlchemy's SQLite dialect documentation)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)

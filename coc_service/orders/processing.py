@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coc_service.db.base import utcnow
@@ -31,7 +32,12 @@ SYSTEM = "system"
 
 
 def lock_order(session: Session, order_id: str) -> Order | None:
-    """Return the order row locked for update (PostgreSQL; SQLite serialises writers anyway)."""
+    """Return the order row locked for update until the transaction ends."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a write takes the database's write lock before any read,
+        # so that a second writer waits instead of failing to upgrade its read lock
+        touch = update(Order).where(Order.id == order_id).values(id=Order.id)
+        session.execute(touch.execution_options(synchronize_session=False))
     stmt = select(Order).where(Order.id == order_id).with_for_update()
     return session.scalars(stmt).first()
 
@@ -66,28 +72,63 @@ def queue_unread_documents(session: Session, order: Order) -> int:
     return queued
 
 
-def read_document(session: Session, runtime: Runtime, document_id: str) -> Document | None:
-    """Read one stored scan and save what was found on the document row; idempotent."""
+@dataclass(frozen=True)
+class _ReadJob:
+    storage_key: str
+    sha256: str | None
+    wrapped_key: bytes
+    kind: Literal["identity", "registration"]
+
+
+def read_document(runtime: Runtime, document_id: str) -> str | None:
+    """Read one stored scan, save what was found on its row, return its status; idempotent.
+
+    No transaction stays open while Tesseract runs: the row is read, the scan is read without
+    holding locks, then a second short transaction saves the result unless the document was
+    replaced or read meanwhile.
+    """
     from coc_service.documents.pipeline import extract_document
 
-    document = session.get(Document, document_id)
-    if document is None or document.erased_at is not None:
+    with runtime.db.transaction() as session:
+        document = session.get(Document, document_id)
+        if document is None or document.erased_at is not None:
+            return None
+        job = _claim(document)
+        status = document.status
+        order_id = document.order_id
+    if job is not None:
+        data_key = runtime.keys.unwrap(job.wrapped_key)
+        payload = runtime.store.read_bytes(job.storage_key, data_key)
+        result = extract_document(payload, file_name=job.kind, kind=job.kind,
+                                  limits=runtime.limits).to_json()
+    with runtime.db.transaction() as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            return None
+        if job is not None and document.status not in DONE_STATES and (
+            document.sha256 == job.sha256 and document.erased_at is None
+        ):
+            save_extraction(document, result)
+            session.flush()
+        status = document.status
+        maybe_request_evaluation(session, order_id)
+    return status
+
+
+def _claim(document: Document) -> _ReadJob | None:
+    """Return what to read for a document not read yet, or None (done, or nothing stored)."""
+    if document.status in DONE_STATES:
         return None
-    order = document.order
-    if document.status not in DONE_STATES:
-        if document.storage_key is None or order.wrapped_data_key is None:
-            _record_failure(document, "missing", "the stored file is missing")
-        else:
-            document.attempts += 1
-            data_key = runtime.keys.unwrap(order.wrapped_data_key)
-            payload = runtime.store.read_bytes(document.storage_key, data_key)
-            kind = "identity" if document.kind == "identity" else "registration"
-            result = extract_document(payload, file_name=document.kind, kind=kind,
-                                      limits=runtime.limits)
-            save_extraction(document, result.to_json())
-        session.flush()
-    maybe_request_evaluation(session, order.id)
-    return document
+    wrapped = document.order.wrapped_data_key
+    if document.storage_key is None or wrapped is None:
+        _record_failure(document, "missing", "the stored file is missing")
+        return None
+    document.attempts += 1
+    document.status = "processing"
+    kind: Literal["identity", "registration"] = (
+        "identity" if document.kind == "identity" else "registration"
+    )
+    return _ReadJob(document.storage_key, document.sha256, wrapped, kind)
 
 
 def save_extraction(document: Document, result: dict[str, Any]) -> None:
