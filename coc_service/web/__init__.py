@@ -7,7 +7,17 @@ import importlib
 from flask import Flask
 
 # every blueprint of the site, by module; each module exposes `bp`
-BLUEPRINTS = ("coc_service.web.health", "coc_service.web.home")
+BLUEPRINTS = (
+    "coc_service.web.health",
+    "coc_service.web.home",
+    "coc_service.web.api",
+    "coc_service.web.i18n",
+    "coc_service.web.shop",
+    "coc_service.web.shop.pages",
+    "coc_service.web.track",
+    "coc_service.web.accounts",
+    "coc_service.web.staff",
+)
 
 
 def register_blueprints(app: Flask) -> None:
