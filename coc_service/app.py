@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from coc_service.config import Settings, ensure_dev_secret, settings_from_env, validate
 from coc_service.logs import configure_logging, context_id
 from coc_service.runtime import Runtime, build_runtime
+from coc_service.web.requests import UploadInMemoryRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def create_app(
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = UploadInMemoryRequest
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,

@@ -1,9 +1,9 @@
 """Attaching files to an order: bounded, type-checked, encrypted under the order's data key.
 
-An upload is first spooled to a temporary file (small ones stay in memory, large ones go to
-disk: never a whole scan in the web process's memory), checked (size, type from the bytes,
-decoding bounds and a quick photo-quality verdict, see coc_service.documents), and only then
-streamed, encrypted, to the document store. A refused file stores nothing.
+An upload is first spooled in memory (bounded by the upload limit: a clear copy of an identity
+document is never written to disk, not even to a temporary file), checked (size, type from the
+bytes, decoding bounds and a quick photo-quality verdict, see coc_service.documents), and only
+then streamed, encrypted, to the document store. A refused file stores nothing.
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ CONTENT_TYPES = {
     "pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff",
     "webp": "image/webp", "heif": "image/heic",
 }
-# uploads up to this size stay in memory while checked; larger ones are spooled to disk
-SPOOL_IN_MEMORY = 1024 * 1024
 _CHUNK = 256 * 1024
 
 
@@ -53,7 +51,8 @@ def spool_upload(stream: IO[bytes], limits: Limits) -> IO[bytes]:
 
     Reads at most max_bytes + 1 bytes, in chunks.
     """
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned
+    # never rolls over to disk: the limit bounds it, and scans must not lie in clear on disk
+    spool = tempfile.SpooledTemporaryFile(max_size=limits.max_bytes + 1)  # noqa: SIM115
     size = 0
     while True:
         chunk = stream.read(_CHUNK)
