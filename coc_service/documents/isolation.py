@@ -1,0 +1,166 @@
+"""Run one function on untrusted input in a forked child with wall-clock, CPU and memory bounds.
+
+Why a child process: a hostile PDF can make a parser loop in Python (pypdf) or in C (PDFium, image
+codecs); neither a thread nor a signal handler can stop C code, and SIGALRM is already RQ's job
+timeout in the worker. Killing a child always works, and a decoder that blows up takes only the
+child with it. A fork costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import math
+import os
+import pickle
+import resource
+import select
+import signal
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from coc_service.documents.errors import (
+    CorruptFile,
+    DocumentRejected,
+    StageTimeout,
+    TooManyPixels,
+)
+
+T = TypeVar("T")
+
+# Address space a child may add to what it inherits: far above what decoding a bounded image
+# needs (see raster.WORKING_MAX_PIXELS), far below what would hurt the machine.
+DEFAULT_MEMORY_BUDGET = 1536 * 1024 * 1024
+
+
+class IsolatedFailure(RuntimeError):
+    """The child failed for a reason that is not the file's fault (a bug): an internal error."""
+
+
+def run_isolated(
+    function: Callable[..., T],
+    *args: Any,
+    timeout_s: float,
+    memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
+) -> T:
+    """Return function(*args) computed in a child process; raise StageTimeout past timeout_s.
+
+    A DocumentRejected raised in the child is raised again here; any other exception becomes an
+    IsolatedFailure carrying the child's traceback. The result must be picklable.
+    """
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a multi-threaded process; the child only runs
+        # `function` and leaves with os._exit, touching no lock another thread could hold.
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which never returns
+        _child(function, args, write_fd, read_fd, timeout_s, memory_budget)
+    os.close(write_fd)
+    payload, status = _collect(pid, read_fd, timeout_s)
+    return _outcome(payload, status, timeout_s)
+
+
+def _child(
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    write_fd: int,
+    read_fd: int,
+    timeout_s: float,
+    memory_budget: int | None,
+) -> None:  # pragma: no cover - runs in the child
+    code = 1
+    try:
+        os.close(read_fd)
+        # A decoder crash is reported by the parent as a corrupt file; a fault handler
+        # inherited from the parent (pytest, a debugger) would only print a stack for it.
+        if faulthandler.is_enabled():
+            faulthandler.disable()
+        _limit_resources(timeout_s, memory_budget)
+        outcome: tuple[str, Any]
+        try:
+            outcome = ("ok", function(*args))
+        except DocumentRejected as exc:
+            outcome = ("rejected", exc)
+        except MemoryError:
+            outcome = ("rejected", TooManyPixels("The file needs too much memory to decode."))
+        except BaseException as exc:
+            outcome = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        try:
+            payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            payload = pickle.dumps(("error", f"result not picklable: {exc}"))
+        view = memoryview(payload)
+        while view:
+            written = os.write(write_fd, view)
+            view = view[written:]
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _limit_resources(timeout_s: float, memory_budget: int | None) -> None:  # pragma: no cover
+    cpu = math.ceil(timeout_s) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if memory_budget is not None:
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = current + memory_budget
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _collect(pid: int, read_fd: int, timeout_s: float) -> tuple[bytes, int]:
+    """Return the child's whole payload and exit status; kill it when the time is up."""
+    deadline = time.monotonic() + timeout_s
+    chunks: list[bytes] = []
+    reaped = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StageTimeout(
+                    f"Reading the file took longer than {timeout_s:.0f} s; it was stopped."
+                )
+            ready, _, _ = select.select([read_fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        return b"".join(chunks), status
+    finally:
+        os.close(read_fd)
+        if not reaped:
+            # Timeout, or the parent itself interrupted (Ctrl-C, a test timeout): never leave
+            # a child burning CPU behind us.
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _outcome(payload: bytes, status: int, timeout_s: float) -> Any:
+    if not payload:
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            if number == signal.SIGXCPU:
+                raise StageTimeout(
+                    f"Reading the file took longer than {timeout_s:.0f} s; it was stopped."
+                )
+            if number == signal.SIGKILL:
+                raise TooManyPixels("The file needs too much memory to decode.")
+            # A decoder crashing on the file (SIGSEGV, SIGBUS, SIGABRT) means a malformed file.
+            raise CorruptFile("The file is damaged and cannot be read.")
+        raise IsolatedFailure(f"document child process exited with status {status}")
+    kind, value = pickle.loads(payload)
+    if kind == "ok":
+        return value
+    if kind == "rejected":
+        raise value
+    raise IsolatedFailure(str(value))

@@ -1,0 +1,252 @@
+"""Page preparation: from a decoded image to an upright, level, grey page at print resolution.
+
+One pass over the pixels: the document outline (when a photo shows it on a table), the quarter
+turn, the skew and the scale are all measured on small copies, composed into one perspective
+transform, and applied once. Scale is normalised on text size, not on image size: a phone photo
+of an ID card and a scan of an A4 certificate both come out with their main print about as tall
+as at 300 dpi (capital letters of 9-point type, about 25 pixels).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from coc_service.documents.document_quad import DocumentQuad, find_document, flattening_transform
+from coc_service.documents.raster import DecodedImage
+from coc_service.documents.text_layout import TextLayout, analyse_text
+from coc_service.documents.types import Page
+
+# 80th percentile of character heights (capitals of the main print) at 300 dpi, in pixels.
+TARGET_TEXT_HEIGHT = 25.0
+# Within this band the page keeps its own resolution: resampling costs time and sharpness.
+KEEP_SCALE_BAND = (0.75, 1.35)
+MAX_UPSCALE = 3.0
+MAX_PAGE_SIDE = 4200
+MAX_PAGE_PIXELS = 12_000_000
+ANALYSIS_SIDE = 1400
+INNER_SEARCH_SIDE = 1000
+MIN_SKEW = 0.5  # degrees; below this, rotating costs more sharpness than it gives (and the
+# estimate itself is good to about 0.3 degrees)
+
+
+@dataclass
+class PreparedPage:
+    """A page ready for the readers, with what was measured on the way (for quality checks)."""
+
+    page: Page
+    source_shape: tuple[int, int]  # height, width of the decoded image
+    quad: DocumentQuad | None  # the document outline found in the decoded image
+    layout: TextLayout | None  # text geometry of the flattened document (analysis scale)
+    analysis: np.ndarray  # the flattened document at analysis scale, before turning
+    analysis_scale: float  # analysis image pixels per flattened-document pixel
+    source_text_height: float  # 80th percentile character height in the decoded image
+    text_height: float  # the same on the output page, pixels
+    upright_confidence: float  # 0..1, how sure the quarter turn is
+
+
+def prepare_page(decoded: DecodedImage, *, keep_color: bool = False) -> PreparedPage:
+    """Return the decoded image as an upright, level page normalised in resolution.
+
+    The colour copy (Page.color) costs a second warp and three times the memory; it is made
+    only when asked for, since the readers work on grey.
+    """
+    grey = decoded.grey
+    height, width = grey.shape[:2]
+    paper = _paper(grey)
+    quad, flatten, doc_size = _locate_document(grey, paper)
+    analysis_scale = min(1.0, ANALYSIS_SIDE / max(doc_size))
+    to_analysis = _scaling(analysis_scale) @ flatten
+    analysis_size = (
+        max(1, round(doc_size[0] * analysis_scale)),
+        max(1, round(doc_size[1] * analysis_scale)),
+    )
+    analysis = _warp(grey, to_analysis, analysis_size, fill=paper)
+    layout = analyse_text(analysis)
+    turns, skew = (layout.quarter_turns, layout.skew) if layout else (0, 0.0)
+    if abs(skew) < MIN_SKEW or abs(skew) > 20:
+        skew = 0.0
+    text_height = layout.text_height_p80 / analysis_scale if layout else 0.0
+    scale = _output_scale(text_height, doc_size, decoded.dpi)
+    orient, out_size = _orientation(doc_size, turns, skew, scale)
+    full = orient @ flatten
+    page_grey = _warp(grey, full, out_size, fill=paper)
+    page_color = None
+    if keep_color and decoded.color is not None:
+        page_color = _warp(decoded.color, full, out_size, fill=paper)
+    if text_height > 0:
+        dpi = 300.0 * text_height * scale / TARGET_TEXT_HEIGHT
+    else:
+        dpi = decoded.dpi * scale if decoded.dpi else 300.0
+    page = Page(
+        index=decoded.index,
+        image=page_grey,
+        color=page_color,
+        dpi=round(dpi, 1),
+        rotation=(turns * 90) % 360,
+        skew=round(skew, 2),
+    )
+    return PreparedPage(
+        page=page,
+        source_shape=(height, width),
+        quad=quad,
+        layout=layout,
+        analysis=analysis,
+        analysis_scale=analysis_scale,
+        source_text_height=text_height,
+        text_height=text_height * scale,
+        upright_confidence=layout.upright_confidence if layout else 0.0,
+    )
+
+
+def _locate_document(
+    grey: np.ndarray, paper: int
+) -> tuple[DocumentQuad | None, np.ndarray, tuple[int, int]]:
+    """Return the document's outline in the image, the transform that flattens it, and the
+    flattened size; the whole image when no outline is found.
+
+    A photo pasted on a PDF page, or a scan of a photo, shows the document inside the first
+    outline found (the photo's own edge): one more look inside finds the document itself.
+    """
+    height, width = grey.shape[:2]
+    outer = find_document(grey)
+    if outer is None:
+        return None, np.eye(3), (width, height)
+    flatten, size = flattening_transform(outer)
+    scale = min(1.0, INNER_SEARCH_SIDE / max(size))
+    to_small = _scaling(scale) @ flatten
+    small_size = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+    inner = find_document(_warp(grey, to_small, small_size, fill=paper))
+    if inner is None:
+        return outer, flatten, size
+    inner_flatten, inner_size = flattening_transform(inner)
+    combined = _scaling(1.0 / scale) @ inner_flatten @ to_small
+    corners = cv2.perspectiveTransform(
+        inner.corners.reshape(-1, 1, 2).astype(np.float64), np.linalg.inv(to_small)
+    ).reshape(4, 2).astype(np.float32)
+    located = DocumentQuad(
+        corners=corners,
+        area_share=inner.area_share * outer.area_share,
+        edge_support=inner.edge_support,
+        touches_frame=inner.touches_frame,
+    )
+    doc_size = (max(1, round(inner_size[0] / scale)), max(1, round(inner_size[1] / scale)))
+    return located, combined, doc_size
+
+
+def _output_scale(text_height: float, doc_size: tuple[int, int], dpi: float | None) -> float:
+    """Return the factor that brings the page to print resolution, within pixel bounds."""
+    if text_height > 0:
+        scale = TARGET_TEXT_HEIGHT / text_height
+        if KEEP_SCALE_BAND[0] <= scale <= KEEP_SCALE_BAND[1]:
+            scale = 1.0
+    elif dpi:
+        scale = 300.0 / dpi if not 200 <= dpi <= 400 else 1.0
+    else:
+        scale = 1.0
+    scale = min(scale, MAX_UPSCALE)
+    width, height = doc_size
+    scale = min(scale, MAX_PAGE_SIDE / max(width, height))
+    scale = min(scale, math.sqrt(MAX_PAGE_PIXELS / max(1, width * height)))
+    return max(scale, 1e-3)
+
+
+def _orientation(
+    doc_size: tuple[int, int], turns: int, skew: float, scale: float
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Return the transform (quarter turns, then skew, then scale) of a flattened document and
+    the size of the canvas that holds all of it."""
+    width, height = doc_size
+    matrix = _quarter_turn_matrix(width, height, turns)
+    if skew:
+        # OpenCV's positive angles turn the picture counter-clockwise, as our skew needs.
+        rotation = np.vstack([cv2.getRotationMatrix2D((0.0, 0.0), skew, 1.0), [0, 0, 1]])
+        matrix = rotation @ matrix
+    matrix = _scaling(scale) @ matrix
+    # Pixel centres run from 0 to size - 1: map the outermost ones and keep them all.
+    right, bottom = width - 1, height - 1
+    corners = np.array([[0, 0, 1], [right, 0, 1], [right, bottom, 1], [0, bottom, 1]], float).T
+    mapped = matrix @ corners
+    xs, ys = mapped[0] / mapped[2], mapped[1] / mapped[2]
+    shift = np.array([[1, 0, -xs.min()], [0, 1, -ys.min()], [0, 0, 1]], dtype=float)
+    size = (max(1, round(xs.max() - xs.min()) + 1), max(1, round(ys.max() - ys.min()) + 1))
+    return shift @ matrix, size
+
+
+def _quarter_turn_matrix(width: int, height: int, turns: int) -> np.ndarray:
+    """Return the matrix turning a width x height image clockwise by `turns` quarter turns."""
+    turns %= 4
+    right, bottom = width - 1, height - 1
+    if turns == 1:
+        return np.array([[0, -1, bottom], [1, 0, 0], [0, 0, 1]], dtype=float)
+    if turns == 2:
+        return np.array([[-1, 0, right], [0, -1, bottom], [0, 0, 1]], dtype=float)
+    if turns == 3:
+        return np.array([[0, 1, 0], [-1, 0, right], [0, 0, 1]], dtype=float)
+    return np.eye(3)
+
+
+def _scaling(factor: float) -> np.ndarray:
+    return np.diag([factor, factor, 1.0])
+
+
+def _paper(grey: np.ndarray) -> int:
+    """Return the typical bright background level, to fill corners uncovered by rotation."""
+    step = max(1, int(math.sqrt(grey.size / 40_000)))
+    return int(np.percentile(grey[::step, ::step], 90))
+
+
+def _warp(
+    image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], *, fill: int
+) -> np.ndarray:
+    """Return the image transformed by a 3 x 3 matrix onto a canvas of `size` (width, height).
+
+    Strong reductions go through an area-averaging resize first: a warp samples, and sampling a
+    photo at a quarter of its resolution would alias thin strokes away.
+    """
+    reduction = _reduction(matrix)
+    if reduction < 0.7:
+        factor = reduction * 1.2
+        image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        matrix = matrix @ _scaling(1.0 / factor)
+    border = (fill, fill, fill) if image.ndim == 3 else fill
+    if np.allclose(matrix, np.eye(3)) and (image.shape[1], image.shape[0]) == size:
+        return image
+    if np.allclose(matrix[2], [0, 0, 1]):
+        return cv2.warpAffine(
+            image, matrix[:2], size, flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT, borderValue=border,
+        )
+    return cv2.warpPerspective(
+        image, matrix, size, flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=border,
+    )
+
+
+def _reduction(matrix: np.ndarray) -> float:
+    """Return the linear scale factor of a (nearly affine) transform."""
+    return float(math.sqrt(abs(np.linalg.det(matrix[:2, :2]))))
+
+
+def document_page_order(pages: list[Page]) -> list[Page]:
+    """Return the pages, the one most likely to carry the document first.
+
+    A page showing a document has many short text lines; a blank back, a cover letter of long
+    lines or a photo scores lower. Upload order breaks ties (the first page is the usual one).
+    """
+    scored = []
+    for position, page in enumerate(pages):
+        scored.append((-_document_score(page.image), position, page))
+    return [page for _, _, page in sorted(scored, key=lambda item: (item[0], item[1]))]
+
+
+def _document_score(grey: np.ndarray) -> float:
+    scale = min(1.0, ANALYSIS_SIDE / max(grey.shape[:2]))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    layout = analyse_text(small)
+    if layout is None:
+        return 0.0
+    return float(layout.blobs) * min(1.0, layout.line_sharpness / 10.0)

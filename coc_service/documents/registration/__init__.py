@@ -1,0 +1,65 @@
+"""Vehicle registration certificates read by the EU-harmonised codes (Directive 1999/37/EC).
+
+One reader for the French SIV certificate and the other member states' documents (German
+Zulassungsbescheinigung Teil I, Belgian, Spanish and Italian certificates...) because they all
+print the same codes: the codes are found in the words of one full-page OCR pass, tolerating
+OCR noise ("D.1" read as "D1", "D,1", "0.1", "[D.1]"), and each value is taken to the right of
+its code or below it, validated by what it must look like (a VIN, a plate, a date...).
+
+Entry points:
+- `read_registration(pages, *, limits) -> Reading | None`
+- `looks_like_registration(text) -> float`: a cheap text-only classifier (0..1).
+
+Fields (`Reading.fields`, names of the `coc-service extract` contract first):
+
+- registration_number (A): the plate in its national spelling: SIV `AB-123-CD`, FNI
+  `1234 AB 56`, DE `M-AB 1234`, BE `1-ABC-234`, ES `1234 BCD`, IT `AB 123 CD`; any other format
+  as read, upper case.
+- first_registration_date (B): ISO date.
+- holder_name (C.1; else C.1.1 + C.1.2; else Italy's C.2.1 + C.2.2): upper case, accents kept,
+  surname first.
+- make (D.1): canonical spelling of coc_service.vehicles.makes when known, else as read.
+- commercial_name (D.3): as read.
+- vin (E): 17 characters; the full-page read, three re-reads of its crop and the SIV band are
+  voted.
+- type_approval_number (K): `e2*2007/46*0534*12`; national numbers as read.
+- certificate_date (I): ISO date. On the SIV, I is "date of the registration to which this
+  certificate refers", i.e. the date the certificate was issued for; other states print the
+  same code for the date of this registration, so I is the certificate's date everywhere.
+- holder_surname, holder_given_names (C.1.1, C.1.2); holder_address (C.3 on the SIV, C.1.3 in
+  Germany, Belgium, Spain); owner_surname, owner_given_names, owner_address (C.2.1-C.2.3).
+- d2_type (D.2), d21_national_type (D.2.1), f1_max_mass_kg (F.1), f2_max_mass_service_kg
+  (F.2), g_mass_kg (G), j_category (J: M1, N1...), j1_genre (J.1: VP, CTTE...),
+  p1_capacity_cc (P.1), p2_power_kw (P.2), p3_fuel (P.3), p6_fiscal_power (P.6), s1_seats
+  (S.1), v7_co2_g_km (V.7), v9_env_class (V.9), x1_inspection_date (X.1, ISO date).
+
+Each Field carries its page and box (in the page image) and a source: "ocr" (printed field) or
+"band" (taken from the SIV machine-readable band because the printed field was unreadable).
+Disagreements between sources are listed in `Reading.notes` and lower the field's confidence.
+"""
+
+from __future__ import annotations
+
+from coc_service.documents.registration.country import looks_like_registration
+from coc_service.documents.types import Limits, Page, Reading
+
+__all__ = ["looks_like_registration", "read_registration"]
+
+# Below this score a page is not taken for a registration certificate.
+MIN_SCORE = 0.35
+
+
+def read_registration(pages: list[Page], *, limits: Limits) -> Reading | None:
+    """Return the registration certificate read from the pages, or None when there is none."""
+    from coc_service.documents.registration.reader import read_page
+
+    best: Reading | None = None
+    for page in pages[: limits.max_pages]:
+        reading = read_page(page, limits).reading
+        if best is None or reading.score > best.score:
+            best = reading
+        if best.score >= 0.85:
+            break  # a clear certificate: the other pages are context (e.g. its back)
+    if best is None or best.score < MIN_SCORE:
+        return None
+    return best

@@ -1,0 +1,186 @@
+"""Geometry of OCR words on a certificate: visual lines, and the words right of or below a code.
+
+Tesseract's own line numbers are unreliable on forms (sparse mode makes every fragment a block),
+so lines are rebuilt from the word boxes. Values sit to the right of their code on the same line
+(the SIV, Spain) or below it (Germany, Italy); printed labels in the national language between a
+code and its value are recognised by vocabulary and skipped.
+"""
+
+from __future__ import annotations
+
+import statistics
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from coc_service.documents.ocr import Word
+from coc_service.documents.registration.codes import is_code_like
+from coc_service.documents.types import Box
+
+
+@dataclass
+class Line:
+    words: list[Word]
+
+    @property
+    def top(self) -> int:
+        return min(w.box[1] for w in self.words)
+
+    @property
+    def bottom(self) -> int:
+        return max(w.box[1] + w.box[3] for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return float(statistics.median(w.box[3] for w in self.words))
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+def _center_y(word: Word) -> float:
+    return word.box[1] + word.box[3] / 2
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Return the words grouped into visual lines, top to bottom, each sorted left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=_center_y):
+        cy = _center_y(word)
+        best = None
+        for candidate in lines[-4:]:  # only recent lines can still be level with this word
+            ref = statistics.median(_center_y(w) for w in candidate)
+            h = statistics.median(w.box[3] for w in candidate)
+            if abs(cy - ref) <= 0.45 * max(h, word.box[3]) and not any(
+                _overlap_x(word.box, w.box) > 0.5 * min(word.box[2], w.box[2]) for w in candidate
+            ):
+                best = candidate
+                break
+        if best is None:
+            lines.append([word])
+        else:
+            best.append(word)
+    return [Line(sorted(ws, key=lambda w: w.box[0])) for ws in lines]
+
+
+def _overlap_x(a: Box, b: Box) -> int:
+    return max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+
+
+def union_box(words: list[Word]) -> Box:
+    """Return the smallest box holding every word."""
+    x0 = min(w.box[0] for w in words)
+    y0 = min(w.box[1] for w in words)
+    x1 = max(w.box[0] + w.box[2] for w in words)
+    y1 = max(w.box[1] + w.box[3] for w in words)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+# Words printed as labels next to the codes on national certificates (lower case, no accents).
+_LABEL_WORDS = sorted({
+    "adres", "adresse", "alimentazione", "amtliches", "anschrift", "apellidos", "brandstof",
+    "carburant", "categoria", "chassis", "chassisnr", "chassisnummer", "cilindrada", "cilindrata",
+    "cm3", "co2", "cognome", "combustible", "comercial", "commerciale", "data", "date", "datum",
+    "del", "denominacion", "denominazione", "der", "des", "dieser", "domicilio", "eerste", "eg",
+    "energiequelle", "erstzulassung", "expedicion", "fahrzeug", "fahrzeugklasse", "fecha",
+    "firmenname", "g", "gesamtmasse", "goedkeuring", "handelsbezeichnung", "handelsbezeichnungen",
+    "homologacion", "hubraum", "identificacion", "identificazione", "identifizierungsnummer",
+    "immatricolazione", "immatriculation", "in", "indirizzo", "inschrijving", "kennzeichen", "kg",
+    "km", "kraftstoffart", "kw", "marca", "marke", "marque", "masse", "matricula", "matriculacion",
+    "merk", "model", "modele", "naam", "name", "nennleistung", "nom", "nombre", "nome", "nr",
+    "numero", "oder", "omologazione", "plazas", "posti", "potencia", "premiere", "prenom", "prima",
+    "primera", "ragione", "razon", "reception", "rilascio", "sedere", "sitzplatze", "social",
+    "targa", "techn", "tipo", "typ", "typgenehmigung", "variante", "vehiculo", "veicolo", "version",
+    "voornaam", "vorname", "vornamen", "zul", "zulassung",
+})
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def is_label_word(text: str) -> bool:
+    """Return True when a word is one of the printed labels of a national certificate."""
+    plain = _plain(text)
+    if len(plain) < 2 or plain.isdigit():
+        return False
+    if len(plain) <= 3:
+        return plain in _LABEL_WORDS and not text.isupper()
+    # Values are printed in capitals, labels mostly not: a capitalised word must match closely.
+    cutoff = 90 if text.isupper() else 84 if len(plain) <= 4 else 78
+    match = process.extractOne(plain, _LABEL_WORDS, scorer=fuzz.ratio, score_cutoff=cutoff)
+    return match is not None
+
+
+def _is_connector(text: str) -> bool:
+    """Return True for the small words and marks inside labels ("o", "de", "/", "(kg)")."""
+    plain = _plain(text)
+    return not plain or (len(plain) <= 3 and not plain.isdigit() and not text.isupper())
+
+
+def split_label(words: list[Word], value_height: float) -> tuple[list[Word], list[Word]]:
+    """Return (leading label words, the rest) of a run of words that follows a code."""
+    cut = 0
+    seen_label = False
+    for i, word in enumerate(words):
+        if is_label_word(word.text):
+            seen_label, cut = True, i + 1
+        elif _is_connector(word.text) or (word.box[3] < 0.75 * value_height
+                                          and not word.text.isupper()):
+            continue  # part of a label only if a label word follows or came before
+        else:
+            break
+    if seen_label:
+        # Connectors straight after the last label word belong to it too ("Nom / Naam /").
+        while cut < len(words) and _is_connector(words[cut].text):
+            cut += 1
+    return words[:cut], words[cut:]
+
+
+def run_right(line: Line, start: int, *, max_start_gap: float, max_gap: float) -> list[Word]:
+    """Return the words after index `start` on a line up to a wide gap or the next code."""
+    words = line.words
+    if start >= len(words) - 1:
+        return []
+    h = line.height
+    out: list[Word] = []
+    prev_right = words[start].box[0] + words[start].box[2]
+    prev_h = words[start].box[3]
+    for word in words[start + 1 :]:
+        gap = word.box[0] - prev_right
+        limit = max_start_gap if not out else max_gap
+        # Gaps scale with the taller neighbour: labels are small, values large.
+        if gap > limit * max(h, prev_h, word.box[3]):
+            break
+        if is_code_like(word.text, max_cost=0.15) and (not out or gap > 0.5 * h):
+            break
+        out.append(word)
+        prev_right, prev_h = word.box[0] + word.box[2], word.box[3]
+    return out
+
+
+def run_below(lines: list[Line], line_index: int, anchor: Word, *, max_gap: float) -> list[Word]:
+    """Return the run of words on the first line below `anchor` that starts under it."""
+    h = lines[line_index].height
+    x0 = anchor.box[0]
+    bottom = anchor.box[1] + anchor.box[3]
+    for line in lines[line_index + 1 : line_index + 5]:
+        if line.top - bottom > 2.5 * h:
+            return []
+        for i, word in enumerate(line.words):
+            if x0 - 1.5 * h <= word.box[0] <= x0 + 5 * h:
+                # Only a code printed in full stops here: "X1" under D.3 is a model name.
+                if is_code_like(word.text, max_cost=0.0):
+                    return []
+                run = [word, *run_right(line, i, max_start_gap=max_gap, max_gap=max_gap)]
+                labels, value = split_label(run, h)
+                if labels and not value:
+                    break  # a label that wrapped onto its own line: the value is further down
+                return value
+        else:
+            continue
+        bottom = line.bottom
+    return []

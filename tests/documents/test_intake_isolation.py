@@ -1,0 +1,80 @@
+"""The bounded child process: results come back, rejections too, runaway work is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from coc_service.documents.errors import CorruptFile, StageTimeout, TooLarge, TooManyPixels
+from coc_service.documents.isolation import IsolatedFailure, run_isolated
+
+
+def _double(values: np.ndarray) -> np.ndarray:
+    return values * 2
+
+
+def _refuse() -> None:
+    raise TooLarge("too big for this test")
+
+
+def _spin_forever(pid_file: str) -> None:
+    with open(pid_file, "w") as handle:
+        handle.write(str(os.getpid()))
+    while True:  # a parser caught in a loop: pure CPU, no I/O
+        pass
+
+
+def _bug() -> None:
+    raise KeyError("a bug, not a bad file")
+
+
+def _crash() -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)  # a C decoder crashing on a hostile file
+
+
+def _allocate(megabytes: int) -> int:
+    block = np.ones(megabytes * 1024 * 1024, np.uint8)
+    return int(block.sum())
+
+
+def test_result_comes_back_from_the_child() -> None:
+    values = np.arange(1_000_000, dtype=np.int64)
+    result = run_isolated(_double, values, timeout_s=30)
+    assert np.array_equal(result, values * 2)
+
+
+def test_rejection_in_the_child_is_raised_here() -> None:
+    with pytest.raises(TooLarge, match="too big for this test"):
+        run_isolated(_refuse, timeout_s=30)
+
+
+def test_runaway_work_is_killed_at_the_time_bound(tmp_path: object) -> None:
+    pid_file = os.path.join(str(tmp_path), "child.pid")
+    started = time.monotonic()
+    with pytest.raises(StageTimeout):
+        run_isolated(_spin_forever, pid_file, timeout_s=1.0)
+    assert time.monotonic() - started < 5
+    with open(pid_file) as handle:
+        pid = int(handle.read())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the child is gone, not burning CPU in the background
+
+
+def test_a_bug_in_the_child_is_an_internal_error() -> None:
+    with pytest.raises(IsolatedFailure, match="KeyError"):
+        run_isolated(_bug, timeout_s=30)
+
+
+def test_a_crashing_decoder_means_a_corrupt_file() -> None:
+    with pytest.raises(CorruptFile):
+        run_isolated(_crash, timeout_s=30)
+
+
+def test_memory_beyond_the_budget_is_refused() -> None:
+    assert run_isolated(_allocate, 10, timeout_s=30, memory_budget=400 * 1024 * 1024) > 0
+    with pytest.raises(TooManyPixels):
+        run_isolated(_allocate, 600, timeout_s=30, memory_budget=200 * 1024 * 1024)

@@ -1,0 +1,150 @@
+"""Page preparation: upright, level, flattened, at print resolution, without OCR."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from coc_service.documents.pages import (
+    MAX_PAGE_PIXELS,
+    TARGET_TEXT_HEIGHT,
+    document_page_order,
+    prepare_page,
+)
+from coc_service.documents.raster import DecodedImage
+from coc_service.documents.text_layout import analyse_text
+from coc_service.documents.types import Page
+from fixtures.synth import degrade
+from fixtures.synth.text_page import text_page
+
+
+def _decoded(grey: np.ndarray) -> DecodedImage:
+    return DecodedImage(index=1, grey=grey, color=None)
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def _similar(a: np.ndarray, b: np.ndarray) -> float:
+    """Return the correlation of two grey images seen small and soft (a pixel or two of
+    misalignment does not matter; a turned or mirrored picture does)."""
+    size = (160, max(1, round(160 * a.shape[0] / a.shape[1])))
+    a_small = cv2.GaussianBlur(cv2.resize(a, size, interpolation=cv2.INTER_AREA), (0, 0), 1.5)
+    b_small = cv2.GaussianBlur(cv2.resize(b, size, interpolation=cv2.INTER_AREA), (0, 0), 1.5)
+    return float(np.corrcoef(a_small.ravel().astype(float), b_small.ravel().astype(float))[0, 1])
+
+
+@pytest.fixture(scope="module")
+def certificate() -> np.ndarray:
+    from fixtures.synth.registration import generate_registration
+
+    image, _ = generate_registration("FRA", random.Random(4))
+    return _grey(degrade.to_array(image))
+
+
+@pytest.fixture(scope="module")
+def card() -> np.ndarray:
+    from fixtures.synth.identity import generate_identity
+
+    image, _ = generate_identity("fr_id_2021", random.Random(4))
+    return _grey(degrade.to_array(image))
+
+
+def test_upright_scan_is_left_alone() -> None:
+    page = text_page(1)
+    prepared = prepare_page(_decoded(page))
+    assert prepared.page.rotation == 0
+    assert prepared.page.skew == 0
+    assert prepared.page.image is page  # nothing to do: not even a copy
+
+
+@pytest.mark.parametrize("document", ["certificate", "card", "text"])
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_quarter_turns_are_undone(
+    document: str, turns: int, request: pytest.FixtureRequest
+) -> None:
+    original = text_page(2) if document == "text" else request.getfixturevalue(document)
+    turned = np.ascontiguousarray(np.rot90(original, k=-turns))  # clockwise
+    prepared = prepare_page(_decoded(turned))
+    assert prepared.page.rotation == (4 - turns) % 4 * 90
+    assert prepared.page.image.shape == original.shape
+    assert _similar(original, prepared.page.image) > 0.9
+
+
+@pytest.mark.parametrize("angle", [-9.0, -4.0, 2.5, 7.0])
+def test_small_skews_are_levelled(angle: float, certificate: np.ndarray) -> None:
+    tilted = _grey(degrade.rotate(np.dstack([certificate] * 3), angle))
+    prepared = prepare_page(_decoded(tilted))
+    assert prepared.page.rotation == 0
+    assert prepared.page.skew == pytest.approx(-angle, abs=0.5)
+    layout = analyse_text(prepared.page.image)
+    assert layout is not None
+    assert abs(layout.skew) < 0.5
+
+
+def test_photo_of_a_card_on_a_table_is_cropped_and_flattened(card: np.ndarray) -> None:
+    rng = np.random.default_rng(3)
+    scene = degrade.photograph_on_table(
+        np.dstack([card] * 3), rng, scene_long_side=2400, fill=0.6, tilt=6.0,
+        perspective_strength=0.05,
+    )
+    prepared = prepare_page(_decoded(_grey(scene)))
+    assert prepared.quad is not None
+    assert not prepared.quad.touches_frame
+    height, width = prepared.page.image.shape
+    assert width / height == pytest.approx(card.shape[1] / card.shape[0], rel=0.08)
+    assert abs(prepared.page.skew) < 1.0  # flattening already levelled it
+    assert _similar(card, prepared.page.image) > 0.8
+
+
+def test_card_on_a_scanned_sheet_keeps_the_sheet(card: np.ndarray) -> None:
+    sheet = degrade.place_on_scanned_sheet(np.dstack([card] * 3), np.random.default_rng(1))
+    prepared = prepare_page(_decoded(_grey(sheet)))
+    assert prepared.quad is None  # a card is a small part of the sheet: nothing is cut away
+    assert prepared.page.image.shape == pytest.approx(sheet.shape[:2], rel=0.03)
+
+
+def test_portrait_rectangle_is_not_taken_for_the_document() -> None:
+    page = text_page(3)
+    page[300:800, 900:1500] = 60  # a big dark photo area inside the document
+    prepared = prepare_page(_decoded(page))
+    assert prepared.quad is None
+    assert prepared.page.image.shape == page.shape
+
+
+def test_large_print_is_brought_to_print_resolution() -> None:
+    page = text_page(4, width=4000, height=2600, font_px=90, lines=10)
+    prepared = prepare_page(_decoded(page))
+    layout = analyse_text(prepared.page.image)
+    assert layout is not None
+    assert layout.text_height_p80 == pytest.approx(TARGET_TEXT_HEIGHT, rel=0.2)
+    assert prepared.page.dpi == pytest.approx(300, rel=0.2)
+
+
+def test_small_print_is_enlarged_within_bounds() -> None:
+    page = text_page(5, width=900, height=600, font_px=15, lines=12)
+    prepared = prepare_page(_decoded(page))
+    assert prepared.page.image.shape[1] > 1.3 * page.shape[1]
+    assert prepared.page.image.size <= MAX_PAGE_PIXELS
+
+
+def test_blank_page_is_passed_through() -> None:
+    blank = np.full((500, 700), 240, np.uint8)
+    prepared = prepare_page(_decoded(blank))
+    assert prepared.layout is None
+    assert prepared.page.image.shape == blank.shape
+    assert prepared.upright_confidence == 0.0
+
+
+def test_document_page_comes_first() -> None:
+    blank = Page(index=1, image=np.full((800, 600), 245, np.uint8))
+    document = Page(index=2, image=text_page(6))
+    photo = Page(index=3, image=cv2.GaussianBlur(
+        np.random.default_rng(0).integers(0, 255, (600, 800), dtype=np.uint8), (0, 0), 9
+    ))
+    ordered = document_page_order([blank, document, photo])
+    assert ordered[0].index == 2

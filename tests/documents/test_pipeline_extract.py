@@ -1,0 +1,196 @@
+"""extract_document: the flow from bytes to result, with stand-in readers (no OCR here)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from coc_service.documents.classify import ReaderSet
+from coc_service.documents.errors import OcrEngineError, StageTimeout
+from coc_service.documents.pipeline import PreparedUpload, _read, extract_document
+from coc_service.documents.types import Field, Limits, Page, QualityVerdict, Reading
+from fixtures.synth.formats import pdf_of_images
+from fixtures.synth.text_page import text_page
+
+
+@dataclass
+class FakeReader:
+    """Returns a fixed reading (or None) and records the pages it was shown."""
+
+    reading: Reading | None
+    calls: list[list[Page]] = field(default_factory=list)
+
+    def __call__(self, pages: list[Page], *, limits: Limits) -> Reading | None:
+        self.calls.append(pages)
+        return self.reading
+
+
+def _identity(score: float = 0.95, page: int = 1) -> Reading:
+    return Reading(
+        document_type="id_card", country="FRA", score=score, page=page,
+        fields={"surname": Field("DUPONT", 0.97, page=page, box=(10, 20, 100, 30), source="mrz")},
+    )
+
+
+def _registration(score: float = 0.9, page: int = 1) -> Reading:
+    return Reading(
+        document_type="registration_certificate", country="FRA", score=score, page=page,
+        fields={"vin": Field("VF3LBBHZHKS123456", 0.94, page=page, box=(1, 2, 3, 4))},
+    )
+
+
+def _png(page: np.ndarray | None = None) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(text_page(1) if page is None else page).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_confident_identity_reading_ends_the_search() -> None:
+    identity, registration = FakeReader(_identity()), FakeReader(_registration())
+    result = extract_document(
+        _png(), file_name="id.png", readers=ReaderSet(identity, registration)
+    )
+    assert len(identity.calls) == 1 and registration.calls == []
+    assert result.status == "ok"
+    assert result.document_type == "id_card"
+    payload = result.to_json()
+    assert payload["file"] == "id.png"
+    assert payload["fields"]["surname"] == {
+        "value": "DUPONT", "confidence": 0.97, "page": 1, "box": [10, 20, 100, 30],
+        "source": "mrz",
+    }
+    assert set(payload["timings_ms"]) == {"intake", "pages", "quality", "ocr", "total"}
+    assert payload["pages"] == 1
+    assert payload["quality"]["acceptable"] is True
+    assert "tesseract" in payload["engine"]
+
+
+def test_registration_reader_runs_when_no_identity_document_is_found() -> None:
+    identity, registration = FakeReader(None), FakeReader(_registration())
+    result = extract_document(_png(), readers=ReaderSet(identity, registration))
+    assert result.document_type == "registration_certificate"
+    assert result.fields["vin"].value == "VF3LBBHZHKS123456"
+    assert len(identity.calls) == 1 and len(registration.calls) == 1
+
+
+def test_the_surer_reading_wins() -> None:
+    readers = ReaderSet(FakeReader(_identity(score=0.5)), FakeReader(_registration(score=0.7)))
+    assert extract_document(_png(), readers=readers).document_type == "registration_certificate"
+
+
+def test_true_type_is_reported_whatever_the_customer_said() -> None:
+    identity, registration = FakeReader(_identity()), FakeReader(None)
+    result = extract_document(
+        _png(), kind="registration", readers=ReaderSet(identity, registration)
+    )
+    assert result.document_type == "id_card"
+    assert "uploaded_as_registration_but_is_id_card" in result.notes
+
+
+def test_named_kind_runs_only_its_reader_when_it_finds_one() -> None:
+    identity, registration = FakeReader(_identity(score=0.5)), FakeReader(_registration())
+    result = extract_document(_png(), kind="identity", readers=ReaderSet(identity, registration))
+    assert result.document_type == "id_card"
+    assert registration.calls == []
+    assert result.notes == []
+
+
+def test_valid_file_without_a_document_is_unreadable() -> None:
+    result = extract_document(_png(), readers=ReaderSet(FakeReader(None), FakeReader(None)))
+    assert result.status == "unreadable"
+    assert result.document_type == "unknown"
+    assert result.fields == {}
+    assert result.error is None
+
+
+def test_bad_input_is_returned_not_raised() -> None:
+    result = extract_document(b"", readers=ReaderSet(FakeReader(None), FakeReader(None)))
+    assert result.status == "rejected"
+    assert result.error is not None and result.error.code == "empty"
+    assert result.to_json()["error"] == {"code": "empty", "message": "The file is empty."}
+
+
+def test_size_limit_applies() -> None:
+    data = _png()
+    result = extract_document(
+        data, limits=Limits(max_bytes=len(data) // 2),
+        readers=ReaderSet(FakeReader(None), FakeReader(None)),
+    )
+    assert result.error is not None and result.error.code == "too_large"
+
+
+def test_ocr_running_out_of_time_is_a_timeout_rejection() -> None:
+    def slow(pages: list[Page], *, limits: Limits) -> Reading | None:
+        raise StageTimeout("OCR took longer than 20 s")
+
+    result = extract_document(_png(), readers=ReaderSet(slow, FakeReader(None)))
+    assert result.status == "rejected"
+    assert result.error is not None and result.error.code == "timeout"
+
+
+def test_missing_ocr_engine_is_an_internal_error() -> None:
+    def broken(pages: list[Page], *, limits: Limits) -> Reading | None:
+        raise OcrEngineError("Tesseract is not installed")
+
+    with pytest.raises(OcrEngineError):
+        extract_document(_png(), readers=ReaderSet(broken, FakeReader(None)))
+
+
+def test_quality_is_that_of_the_page_with_the_document() -> None:
+    blank = Image.new("RGB", (300, 200), "white")
+    document = Image.fromarray(text_page(2)).convert("RGB")
+    data = pdf_of_images([blank, document], 90, 150)
+    readers = ReaderSet(FakeReader(_identity(page=2)), FakeReader(None))
+    result = extract_document(data, readers=readers)
+    assert result.pages == 2
+    assert result.quality is not None
+    assert result.quality.acceptable
+    assert result.quality.metrics["width"] == 1700
+
+
+def test_path_and_stream_sources(tmp_path: object) -> None:
+    readers = ReaderSet(FakeReader(_identity()), FakeReader(None))
+    path = f"{tmp_path}/scan.jpeg"
+    with open(path, "wb") as handle:
+        handle.write(_png())
+    assert extract_document(path, readers=readers).file == "scan.jpeg"
+    with open(path, "rb") as stream:
+        assert extract_document(stream, readers=readers).status == "ok"
+
+
+def _upright_only(pages: list[Page], *, limits: Limits) -> Reading | None:
+    """A reader that finds its document only when the dark mark is at the top left."""
+    image = pages[0].image
+    return _identity() if image[:10, :10].mean() < 50 else None
+
+
+def test_unsure_pages_are_read_upside_down_when_nothing_was_found() -> None:
+    image = np.full((100, 160), 230, np.uint8)
+    image[-10:, -10:] = 0  # the mark is bottom right: the page is upside down
+    prepared = PreparedUpload(
+        pages=[Page(index=1, image=image)],
+        quality=[QualityVerdict(acceptable=True)],
+        upright_confidence=[0.1],
+    )
+    readers = ReaderSet(_upright_only, FakeReader(None))
+    classification = _read(prepared, "auto", Limits(), readers)
+    assert classification.reading is not None
+    assert "read_upside_down" in classification.notes
+    assert prepared.pages[0].rotation == 180
+
+
+def test_sure_pages_are_not_read_twice() -> None:
+    image = np.full((100, 160), 230, np.uint8)
+    image[-10:, -10:] = 0
+    prepared = PreparedUpload(
+        pages=[Page(index=1, image=image)],
+        quality=[QualityVerdict(acceptable=True)],
+        upright_confidence=[0.9],
+    )
+    identity = FakeReader(None)
+    _read(prepared, "auto", Limits(), ReaderSet(identity, FakeReader(None)))
+    assert len(identity.calls) == 1
