@@ -5,7 +5,8 @@
 For every generated upload (fixtures/generated/speed-<seed>-<count>/, made with fixtures.synth),
 in one process and one after the other: the time `extract_document` takes, and the time of a
 plain `tesseract page.png out -l fra` (single-threaded, as the service runs it) on the same page
-(the upload's document page, decoded at full resolution). The figure is the ratio. Then the
+(the upload's document page, decoded at full resolution). The figure is the ratio, in wall time
+and in CPU time (steadier on a shared machine: children included). Then the
 peak memory of a whole extraction in a fresh process, per document type and for a 20 MB upload.
 Targets (issue 3): identity <= 0.3 x plain Tesseract, registration <= 1.5 x, < 400 MB peak.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,8 +41,19 @@ MEMORY_TARGET_MB = 400.0
 TWENTY_MB = 20 * 1024 * 1024
 
 
-def plain_tesseract_seconds(upload: Path, page_number: int, workdir: Path) -> float:
-    """Return the wall time of a plain full-page Tesseract run on the upload's document page."""
+def cpu_seconds() -> float:
+    """Return the CPU time used so far by this process and its finished children.
+
+    On a shared machine wall time depends on what else runs; CPU time does not, so both are
+    reported."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def plain_tesseract_seconds(upload: Path, page_number: int, workdir: Path) -> tuple[float, float]:
+    """Return the wall and CPU time of a plain full-page Tesseract run on the upload's
+    document page."""
     from coc_service.documents.intake import read_upload
     from coc_service.documents.pipeline import decode_upload
     from coc_service.documents.types import Limits
@@ -51,12 +64,12 @@ def plain_tesseract_seconds(upload: Path, page_number: int, workdir: Path) -> fl
     png = workdir / "page.png"
     cv2.imwrite(str(png), image)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     subprocess.run(
         ["tesseract", str(png), str(workdir / "out"), "-l", "fra"],
         check=True, capture_output=True, env=env,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def peak_memory_mb(upload: Path) -> dict[str, float]:
@@ -133,23 +146,27 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as work:
         for upload in uploads:
             truth = json.loads(upload.with_suffix(".json").read_text())
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds()
             result = extract_document(upload)
-            ours = time.perf_counter() - started
-            plain = plain_tesseract_seconds(upload, truth["document_page"], Path(work))
+            ours, ours_cpu = time.perf_counter() - started, cpu_seconds() - cpu
+            plain, plain_cpu = plain_tesseract_seconds(upload, truth["document_page"], Path(work))
             rows.append({
                 "file": upload.name, "document_type": truth["document_type"],
                 "difficulty": truth["difficulty"], "ours": ours, "plain": plain,
-                "ratio": ours / plain, "stages": result.timings_ms, "status": result.status,
+                "ratio": ours / plain, "ours_cpu": ours_cpu, "plain_cpu": plain_cpu,
+                "cpu_ratio": ours_cpu / max(plain_cpu, 1e-3), "stages": result.timings_ms,
+                "status": result.status,
             })
             print(f"{upload.name:34s} ours {ours:6.2f}s  plain tesseract {plain:6.2f}s  "
-                  f"ratio {ours / plain:5.2f}  {result.timings_ms}", file=sys.stderr)
+                  f"ratio {ours / plain:5.2f}  cpu ratio {rows[-1]['cpu_ratio']:5.2f}  "
+                  f"{result.timings_ms}", file=sys.stderr)
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_type[row["document_type"]].append(row)
     report: dict[str, Any] = {"count": len(rows), "seed": args.seed, "types": {}}
     print(f"{'document type':26s}{'n':>4s}{'ours med':>10s}{'ours p95':>10s}{'tess med':>10s}"
-          f"{'tess p95':>10s}{'ratio med':>11s}{'ratio p95':>11s}{'target':>8s}{'peak MB':>9s}")
+          f"{'tess p95':>10s}{'ratio med':>11s}{'ratio p95':>11s}{'cpu ratio':>11s}"
+          f"{'target':>8s}{'peak MB':>9s}")
     for doc_type, chosen in sorted(by_type.items()):
         largest = max(chosen, key=lambda r: (out / r["file"]).stat().st_size)
         memory = peak_memory_mb(out / largest["file"])
@@ -158,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             "ours_seconds": _stats([r["ours"] for r in chosen]),
             "plain_tesseract_seconds": _stats([r["plain"] for r in chosen]),
             "ratio": _stats([r["ratio"] for r in chosen]),
+            "cpu_seconds": _stats([r["ours_cpu"] for r in chosen]),
+            "plain_tesseract_cpu_seconds": _stats([r["plain_cpu"] for r in chosen]),
+            "cpu_ratio": _stats([r["cpu_ratio"] for r in chosen]),
             "ratio_of_medians": round(
                 statistics.median(r["ours"] for r in chosen)
                 / statistics.median(r["plain"] for r in chosen), 3),
@@ -174,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{entry['plain_tesseract_seconds']['median']:>10.2f}"
               f"{entry['plain_tesseract_seconds']['p95']:>10.2f}"
               f"{entry['ratio']['median']:>11.2f}{entry['ratio']['p95']:>11.2f}"
+              f"{entry['cpu_ratio']['median']:>11.2f}"
               f"{RATIO_TARGETS.get(doc_type, 0):>8.2f}{memory['process_mb']:>9.0f}")
     big = twenty_megabyte_upload(out)
     memory = peak_memory_mb(big)

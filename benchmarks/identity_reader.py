@@ -84,20 +84,21 @@ def run(args: argparse.Namespace) -> dict:
     for difficulty in args.levels:
         difficulty = cast(Difficulty, difficulty)
         hits = dict.fromkeys(FIELDS, 0)
-        mrz_exact = all_fields = found = 0
+        mrz_exact = all_fields = found = false_valid = 0
         times: list[float] = []
         failures: list[str] = []
         for i in range(args.n):
             images, turns, truth = make_upload(i, difficulty, args.seed)
             started = time.perf_counter()
             if args.pipeline:
-                fields, mrz_lines, ok = _via_pipeline(images, difficulty, i, args.seed)
+                fields, mrz_lines, ok, valid = _via_pipeline(images, i)
             else:
                 reading = read_identity(direct_pages(images, turns), limits=limits,
                                         visual=args.visual)
                 ok = reading is not None
                 fields = {k: f.value for k, f in reading.fields.items()} if reading else {}
                 mrz_lines = reading.mrz.lines if reading and reading.mrz else None
+                valid = bool(reading and reading.mrz and reading.mrz.valid)
             times.append(time.perf_counter() - started)
             found += ok
             right = {name: fields.get(name) in expected(truth, name) for name in FIELDS}
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> dict:
                 hits[name] += good
             all_fields += all(right.values())
             mrz_exact += mrz_lines == truth["mrz_lines"]
+            false_valid += valid and mrz_lines != truth["mrz_lines"]
             if not all(right.values()) and len(failures) < args.show:
                 wrong = [f"{n}={fields.get(n)!r} (want {truth[n]!r})" for n, g in right.items()
                          if not g]
@@ -114,6 +116,7 @@ def run(args: argparse.Namespace) -> dict:
             "found": found / args.n,
             "mrz_exact": mrz_exact / args.n,
             "all_fields": all_fields / args.n,
+            "false_valid": false_valid / args.n,  # said valid, but wrong: the costly error
             "fields": {name: hits[name] / args.n for name in FIELDS},
             "mean_ms": 1000 * statistics.mean(times),
             "p95_ms": 1000 * sorted(times)[int(0.95 * (len(times) - 1))],
@@ -125,8 +128,7 @@ def run(args: argparse.Namespace) -> dict:
     return report
 
 
-def _via_pipeline(images: list, difficulty: str, i: int, seed: int) -> tuple[dict, list | None,
-                                                                              bool]:
+def _via_pipeline(images: list, i: int) -> tuple[dict, list | None, bool, bool]:
     from coc_service.documents.pipeline import extract_document
     from fixtures.synth.formats import pdf_of_images, save_jpeg
 
@@ -136,7 +138,8 @@ def _via_pipeline(images: list, difficulty: str, i: int, seed: int) -> tuple[dic
         data = pdf_of_images(images, quality=80, dpi=300)
     result = extract_document(data, file_name=f"id{i}", kind="identity")
     fields = {k: f.value for k, f in result.fields.items()}
-    return fields, result.mrz.lines if result.mrz else None, result.status == "ok"
+    mrz = result.mrz
+    return fields, mrz.lines if mrz else None, result.status == "ok", bool(mrz and mrz.valid)
 
 
 def compare_tesseract(n: int, seed: int) -> dict:
@@ -197,11 +200,12 @@ def print_table(report: dict) -> None:
     print(f"identity reader: {report['n']} documents per level, "
           f"{'through the pipeline' if report['pipeline'] else 'pages direct'}, "
           f"visual={report['visual']}")
-    header = f"{'level':6} {'found':>6} {'mrz':>6} {'all':>6} " + " ".join(
+    header = f"{'level':6} {'found':>6} {'mrz':>6} {'all':>6} {'badvalid':>8} " + " ".join(
         f"{f[:8]:>8}" for f in FIELDS) + f" {'mean ms':>8} {'p95 ms':>7}"
     print(header)
     for name, lv in report["levels"].items():
         print(f"{name:6} {lv['found']:6.1%} {lv['mrz_exact']:6.1%} {lv['all_fields']:6.1%} "
+              f"{lv['false_valid']:8.1%} "
               + " ".join(f"{lv['fields'][f]:8.1%}" for f in FIELDS)
               + f" {lv['mean_ms']:8.0f} {lv['p95_ms']:7.0f}")
     for name, lv in report["levels"].items():

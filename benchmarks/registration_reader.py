@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from coc_service.documents.errors import DocumentRejected
 from coc_service.documents.intake import read_upload
 from coc_service.documents.pipeline import prepare_upload
 from coc_service.documents.registration import read_registration
@@ -85,12 +86,17 @@ def run_one(task: tuple[str, str, int, bool]) -> dict[str, object]:
     country, level, seed, timing = task
     pages, truth = prepared_pages(country, level, seed)
     wall, cpu = time.perf_counter(), _cpu()
-    reading = read_registration(pages, limits=Limits())
+    error = None
+    try:
+        reading = read_registration(pages, limits=Limits())
+    except DocumentRejected as exc:  # an OCR time bound: counted as a miss, reported
+        reading, error = None, exc.code
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     plain = plain_tesseract_seconds(pages[0].image) if timing else None
     got = {k: (f.value if f else None) for k, f in (reading.fields.items() if reading else [])}
     return {
         "country": country, "level": level, "seed": seed, "seconds": wall, "cpu": cpu,
+        "error": error, "page_shape": list(pages[0].image.shape),
         "plain": plain[0] if plain else None, "plain_cpu": plain[1] if plain else None,
         "detected": reading is not None, "country_ok": bool(reading and reading.country == country),
         "ok": {name: got.get(name) == _expected(name, truth) for name in FIELDS},
@@ -143,7 +149,8 @@ def main() -> None:
     if args.show_misses:
         for r in results:
             if r["misses"]:
-                print(r["country"], r["level"], r["seed"], r["misses"])
+                print(r["country"], r["level"], r["seed"], r["misses"], r["error"] or "",
+                      r["page_shape"], f"{float(r['seconds']):.1f}s")  # type: ignore[arg-type]
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
 

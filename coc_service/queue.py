@@ -78,7 +78,9 @@ class JobQueue:
         """Enqueue `job_name` with JSON-serialisable args; return the job id."""
         spec = JOBS[job_name]
         retries = spec.retries if self._retries is None or spec.retries == 0 else self._retries
-        retry = Retry(max=retries, interval=list(spec.backoff_s)) if retries else None
+        # RQ waits interval[i] before retry i, and the last interval past the list's end
+        intervals = list(spec.backoff_s[:retries])
+        retry = Retry(max=retries, interval=intervals) if retries else None
         try:
             job = self.queue(spec.queue).enqueue_call(
                 spec.func,
@@ -129,8 +131,8 @@ class JobQueue:
 def enqueue_after_commit(session: Session, job_name: str, *args: Any) -> None:
     """Enqueue `job_name` once `session` commits; forget it if the session rolls back.
 
-    The first argument is the job's key (an order or document id): the same job for the same
-    key is not enqueued again while one is waiting or running.
+    The same job with the same arguments is not enqueued again while one is waiting or
+    running (the arguments are its key: ids and short codes, never personal data).
     """
     if job_name not in JOBS:
         raise KeyError(f"unknown job {job_name!r}")
@@ -154,7 +156,7 @@ def _flush_pending(session: Session) -> None:
     for job_name, args in pending:
         try:
             if args:
-                queue.enqueue_once(job_name, str(args[0]), *args)
+                queue.enqueue_once(job_name, "-".join(str(a) for a in args), *args)
             else:
                 queue.enqueue(job_name)
         except ServiceUnavailable:

@@ -104,6 +104,9 @@ def id_not_expired(ctx: CheckContext) -> CheckResult:
             birth = _iso(birth_found[1].value) if birth_found else None
             read_expiry = expiry
             expiry, extended = french_1988_card_expiry(issued, birth)
+            # the extension is worth naming only when the 10 printed years are over
+            printed_end = issued + relativedelta(years=10) - timedelta(days=1)
+            extended = extended and submitted > printed_end
             # A reader that saw the day of issue ("délivrée le") may end the validity later in
             # the same month; a later end than that is not the law's, so it is not trusted.
             if read_expiry is not None and expiry <= read_expiry <= expiry + timedelta(days=31):

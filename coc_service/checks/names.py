@@ -53,10 +53,20 @@ def similarity(a: str, b: str) -> float:
     return 100.0 * Levenshtein.normalized_similarity(a, b)
 
 
+_ICAO_DIGRAPHS = re.compile(r"([AOU])E")
+
+
 def _variants(text: str | None) -> list[list[str]]:
-    """Return the name's words with accents dropped, and with the ICAO transliteration."""
-    plain, icao = name_tokens(text), name_tokens(text, icao=True)
-    return [plain] if plain == icao else [plain, icao]
+    """Return the name's words with accents dropped, with the ICAO transliteration (Ä as AE),
+    and with AE, OE, UE folded to A, O, U: a customer typing "Kathe" for the passport's KAETHE
+    (Käthe) is the same person."""
+    out = [name_tokens(text), name_tokens(text, icao=True)]
+    out.append([_ICAO_DIGRAPHS.sub(r"\1", w) for w in out[0]])
+    unique: list[list[str]] = []
+    for words in out:
+        if words not in unique:
+            unique.append(words)
+    return unique
 
 
 def surname_alternatives(text: str | None) -> list[list[str]]:

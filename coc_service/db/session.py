@@ -81,7 +81,10 @@ class Database:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start: with deferred transactions, a request that
+    # reads then writes while a worker writes fails at once ("database is locked": a read
+    # snapshot cannot be upgraded past another writer, and the busy timeout does not apply)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -44,8 +44,13 @@ ACTIVE_CONTENT_NOTE = "pdf_active_content_ignored"
 REPAIRED_NOTE = "pdf_structure_repaired"
 
 
-def decode_pdf(data: bytes, limits: Limits) -> tuple[list[DecodedImage], list[str]]:
-    """Return the pages of a PDF as arrays and notes for staff; raise a DocumentRejected."""
+def decode_pdf(
+    data: bytes, limits: Limits, *, colour: bool = False
+) -> tuple[list[DecodedImage], list[str]]:
+    """Return the pages of a PDF as arrays and notes for staff; raise a DocumentRejected.
+
+    Pages are grey unless `colour` is asked for (then a colour copy comes with colour pages).
+    """
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -63,7 +68,7 @@ def decode_pdf(data: bytes, limits: Limits) -> tuple[list[DecodedImage], list[st
         except pdf_errors:
             # pypdf gives up on some damage PDFium repairs (a wrong cross-reference table,
             # for one): every PDF viewer opens such files, so we do too.
-            return _render_every_page(data, limits), [REPAIRED_NOTE]
+            return _render_every_page(data, limits, colour), [REPAIRED_NOTE]
         _check_page_count(count, limits)
         try:
             notes = [ACTIVE_CONTENT_NOTE] if _has_active_content(reader) else []
@@ -74,7 +79,7 @@ def decode_pdf(data: bytes, limits: Limits) -> tuple[list[DecodedImage], list[st
         for number in range(count):
             try:
                 page = reader.pages[number]
-                scan = _embedded_scan(page, number + 1, limits)
+                scan = _embedded_scan(page, number + 1, limits, colour)
             except TooManyPixels:
                 raise
             except pdf_errors:
@@ -83,7 +88,7 @@ def decode_pdf(data: bytes, limits: Limits) -> tuple[list[DecodedImage], list[st
                 pages.append(scan)
                 continue
             renderer = renderer or _Renderer(data)
-            pages.append(renderer.render(number, limits, dpi=scan or RENDER_DPI))
+            pages.append(renderer.render(number, limits, dpi=scan or RENDER_DPI, colour=colour))
         return pages, notes
 
 
@@ -106,11 +111,13 @@ def _check_page_count(count: int, limits: Limits) -> None:
         raise TooManyPages(f"The PDF has {count} pages; at most {limits.max_pages} are accepted.")
 
 
-def _render_every_page(data: bytes, limits: Limits) -> list[DecodedImage]:
+def _render_every_page(data: bytes, limits: Limits, colour: bool) -> list[DecodedImage]:
     renderer = _Renderer(data)
     count = renderer.page_count()
     _check_page_count(count, limits)
-    return [renderer.render(number, limits, dpi=RENDER_DPI) for number in range(count)]
+    return [
+        renderer.render(number, limits, dpi=RENDER_DPI, colour=colour) for number in range(count)
+    ]
 
 
 def _unlock(reader: Any) -> None:
@@ -146,7 +153,9 @@ def _resolve(value: Any) -> Any:
     return value.get_object() if hasattr(value, "get_object") else value
 
 
-def _embedded_scan(page: Any, index: int, limits: Limits) -> DecodedImage | float | None:
+def _embedded_scan(
+    page: Any, index: int, limits: Limits, colour: bool
+) -> DecodedImage | float | None:
     """Return the page's one scanned image as arrays; or the DPI to render it at; or None.
 
     A float means the page is one image that does not fill it (a photo pasted on a page):
@@ -187,7 +196,7 @@ def _embedded_scan(page: Any, index: int, limits: Limits) -> DecodedImage | floa
     pil_image = image.decode_as_image()
     if pil_image is None:
         return None
-    decoded = image_to_arrays(pil_image, index=index, limits=limits, dpi=dpi)
+    decoded = image_to_arrays(pil_image, index=index, limits=limits, dpi=dpi, colour=colour)
     decoded.source = "pdf-image"
     flips, quarter = turns
     rotation = int(page.rotation or 0) % 360
@@ -277,7 +286,9 @@ class _Renderer:
     def page_count(self) -> int:
         return len(self._document)
 
-    def render(self, number: int, limits: Limits, *, dpi: float) -> DecodedImage:
+    def render(
+        self, number: int, limits: Limits, *, dpi: float, colour: bool = False
+    ) -> DecodedImage:
         import pypdfium2 as pdfium
 
         try:
@@ -287,12 +298,14 @@ class _Renderer:
             budget = min(RENDER_MAX_PIXELS, limits.max_pixels)
             if width_pt * height_pt * scale * scale > budget:
                 scale = math.sqrt(budget / max(width_pt * height_pt, 1e-6))
-            bitmap = page.render(scale=scale, may_draw_forms=False)
+            bitmap = page.render(scale=scale, may_draw_forms=False, grayscale=not colour)
             pixels = bitmap.to_numpy()
         except pdfium.PdfiumError as exc:
             raise CorruptFile("A page of the PDF is damaged and cannot be read.") from exc
         if pixels.ndim == 3 and pixels.shape[2] == 4:
             pixels = pixels[:, :, :3]
+        if pixels.ndim == 3 and pixels.shape[2] == 1:
+            pixels = pixels[:, :, 0]
         grey, color = split_colour(np.ascontiguousarray(pixels), order="BGR")
         return DecodedImage(
             index=number + 1, grey=grey, color=color, dpi=scale * 72.0, source="pdf-render"

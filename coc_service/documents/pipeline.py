@@ -51,15 +51,18 @@ class PreparedUpload:
     timings_ms: dict[str, int] = field(default_factory=dict)
 
 
-def decode_upload(upload: Upload, limits: Limits) -> tuple[list[DecodedImage], list[str]]:
-    """Return the upload's pages as arrays and notes; raise a DocumentRejected if refused."""
+def decode_upload(
+    upload: Upload, limits: Limits, *, colour: bool = False
+) -> tuple[list[DecodedImage], list[str]]:
+    """Return the upload's pages as arrays (grey, plus colour when asked) and notes; raise a
+    DocumentRejected if the file is refused."""
     if upload.kind == "pdf":
         from coc_service.documents.pdf_pages import decode_pdf
 
-        return decode_pdf(upload.data, limits)
+        return decode_pdf(upload.data, limits, colour=colour)
     from coc_service.documents.raster import decode_raster
 
-    return decode_raster(upload.data, upload.kind, limits), []
+    return decode_raster(upload.data, upload.kind, limits, colour=colour), []
 
 
 def warm_decoders(kind: str) -> None:

@@ -75,8 +75,14 @@ def pillow_pixel_limit(max_pixels: int) -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = previous
 
 
-def decode_raster(data: bytes, kind: str, limits: Limits) -> list[DecodedImage]:
-    """Return every frame of a raster upload as arrays; raise a DocumentRejected if refused."""
+def decode_raster(
+    data: bytes, kind: str, limits: Limits, *, colour: bool = False
+) -> list[DecodedImage]:
+    """Return every frame of a raster upload as arrays; raise a DocumentRejected if refused.
+
+    Without `colour` only the grey image is made (a JPEG is then decoded straight to grey,
+    which skips the colour conversion: the readers work on grey).
+    """
     with pillow_pixel_limit(limits.max_pixels):
         image = _open(data, kind, limits)
         frames = _frame_count(image)
@@ -90,7 +96,9 @@ def decode_raster(data: bytes, kind: str, limits: Limits) -> list[DecodedImage]:
                 image.seek(frame)
             except DECODE_ERRORS as exc:
                 raise CorruptFile("The image file is damaged and cannot be read.") from exc
-            decoded.append(image_to_arrays(image, index=frame + 1, limits=limits))
+            decoded.append(
+                image_to_arrays(image, index=frame + 1, limits=limits, colour=colour)
+            )
         return decoded
 
 
@@ -118,24 +126,32 @@ def _frame_count(image: Image.Image) -> int:
 
 
 def image_to_arrays(
-    image: Image.Image, *, index: int, limits: Limits, dpi: float | None = None
+    image: Image.Image,
+    *,
+    index: int,
+    limits: Limits,
+    dpi: float | None = None,
+    colour: bool = False,
 ) -> DecodedImage:
-    """Return a Pillow image (header read, pixels not yet decoded) as bounded arrays."""
+    """Return a Pillow image (header read, pixels not yet decoded) as bounded arrays; the
+    colour copy only when `colour` is asked for and the image has colour."""
     width, height = image.size
     if width < 1 or height < 1:
         raise CorruptFile("The image has no pixels.")
     if width * height > limits.max_pixels:
         raise TooManyPixels(_too_many_pixels_message(limits))
-    if image.format == "JPEG" and width * height > WORKING_MAX_PIXELS:
-        # DCT scaling decodes a JPEG at 1/2, 1/4 or 1/8 size for almost nothing.
-        factor = math.sqrt(width * height / WORKING_MAX_PIXELS)
-        image.draft(image.mode, (int(width / factor) + 1, int(height / factor) + 1))
+    if image.format == "JPEG":
+        # DCT scaling decodes a JPEG at 1/2, 1/4 or 1/8 size for almost nothing, and libjpeg
+        # can hand over the grey (luma) plane without converting colours at all.
+        factor = max(1.0, math.sqrt(width * height / WORKING_MAX_PIXELS))
+        target = (int(width / factor), int(height / factor)) if factor > 1 else (width, height)
+        image.draft(image.mode if colour else "L", target)
     try:
         image.load()
         # Read after the pixels: for PNG, reading EXIF may load the image itself and Pillow's
         # EXIF reader would swallow a decoding error.
         orientation = _exif_orientation(image)
-        rgb = _to_rgb_or_grey(image)
+        rgb = _to_rgb_or_grey(image, colour=colour)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise TooManyPixels(_too_many_pixels_message(limits)) from exc
     except MemoryError as exc:
@@ -150,8 +166,8 @@ def image_to_arrays(
     return DecodedImage(index=index, grey=grey, color=color, dpi=dpi)
 
 
-def _to_rgb_or_grey(image: Image.Image) -> np.ndarray:
-    """Return the pixels as uint8 RGB or grey, reduced to WORKING_MAX_PIXELS."""
+def _to_rgb_or_grey(image: Image.Image, *, colour: bool) -> np.ndarray:
+    """Return the pixels as uint8 RGB (when `colour`) or grey, reduced to WORKING_MAX_PIXELS."""
     pixels = image.width * image.height
     if pixels > WORKING_MAX_PIXELS:
         factor = math.ceil(math.sqrt(pixels / WORKING_MAX_PIXELS))
@@ -169,9 +185,9 @@ def _to_rgb_or_grey(image: Image.Image) -> np.ndarray:
         # Transparent areas are paper, not black ink.
         rgba = np.asarray(image.convert("RGBA"), dtype=np.uint16)
         alpha = rgba[:, :, 3:4]
-        blended = (rgba[:, :, :3] * alpha + 255 * (255 - alpha)) // 255
-        return blended.astype(np.uint8)
-    if mode in ("1", "L"):
+        blended = ((rgba[:, :, :3] * alpha + 255 * (255 - alpha)) // 255).astype(np.uint8)
+        return blended if colour else cv2.cvtColor(blended, cv2.COLOR_RGB2GRAY)
+    if mode in ("1", "L") or not colour:
         return np.asarray(image.convert("L"))
     return np.asarray(image.convert("RGB"))
 

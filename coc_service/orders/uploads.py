@@ -21,6 +21,7 @@ from coc_service.db.orders import Document, Order
 from coc_service.documents.errors import EmptyFile, TooLarge, UnsupportedType
 from coc_service.documents.intake import ACCEPTED_TYPES_TEXT, describe_refused, sniff_type
 from coc_service.documents.types import Limits, QualityVerdict
+from coc_service.mail.outbox import queue_mail
 from coc_service.orders.errors import OrderNotEditable, WrongDocumentKind
 from coc_service.orders.inspection import inspect_upload
 from coc_service.orders.lifecycle import OrderStatus, transition
@@ -198,4 +199,5 @@ def attach_certificate(session: Session, runtime: Runtime, order: Order, stream:
     transition(session, order, OrderStatus.CERTIFICATE_RECEIVED, actor=actor,
                reason="certificate received")
     session.flush()
+    queue_mail(session, order.id, "certificate_ready")
     return AttachResult(document=document, quality=None)

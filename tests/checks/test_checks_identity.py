@@ -77,6 +77,11 @@ def test_extended_card_is_valid_beyond_its_printed_date() -> None:
     assert "15-year extension" in r.detail and "2020-05-31" in r.detail
 
 
+def test_extension_is_not_named_within_the_printed_ten_years() -> None:
+    r = id_not_expired(_with(_french("050692300123", "1970-01-01"), date(2012, 1, 1)))
+    assert (r.status, r.reason) == ("pass", "ok")
+
+
 def test_extended_card_expires_too() -> None:
     r = id_not_expired(_with(_french("050692300123", "1970-01-01")))
     assert (r.status, r.reason) == ("fail", "expired")

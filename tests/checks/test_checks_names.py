@@ -43,6 +43,8 @@ def test_married_and_birth_names() -> None:
         ("Helene", "Legall", "LE GALL", "HELENE"),
         ("Jürgen", "Müller", "MUELLER", "JUERGEN"),  # MRZ transliteration
         ("Jürgen", "Müller", "MÜLLER", "JÜRGEN"),
+        ("Kathe", "Köhler", "KOEHLER", "KAETHE"),  # umlaut dropped by the customer
+        ("Bjorn", "Schroder", "SCHROEDER", "BJOERN"),
         ("Marie", "Martin", "DUPONT EPOUSE MARTIN", "MARIE"),
         ("Marie", "Martin née Dupont", "DUPONT", "MARIE"),
         ("Jean", "Schneidermann", "SCHNEIDERMAN", "JEAN"),  # one letter lost by OCR, long name

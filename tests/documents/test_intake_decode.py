@@ -38,7 +38,7 @@ def test_exif_orientation_is_applied_like_viewers_do(orientation: int) -> None:
     exif[0x0112] = orientation
     buffer = io.BytesIO()
     stored.save(buffer, "PNG", exif=exif.tobytes())
-    (page,) = decode_raster(buffer.getvalue(), "png", LIMITS)
+    (page,) = decode_raster(buffer.getvalue(), "png", LIMITS, colour=True)
     expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(buffer.getvalue()))))
     assert page.color is not None
     assert np.array_equal(page.color[:, :, ::-1], expected)
@@ -72,8 +72,19 @@ def test_sixteen_bit_scan_is_stretched_to_eight_bits() -> None:
 def test_grey_pictures_in_rgb_clothing_carry_no_colour_copy() -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (120, 120, 120)).save(buffer, "PNG")
-    (page,) = decode_raster(buffer.getvalue(), "png", LIMITS)
+    (page,) = decode_raster(buffer.getvalue(), "png", LIMITS, colour=True)
     assert page.color is None
+
+
+def test_colour_copy_only_when_asked_for() -> None:
+    data = save_jpeg(_pattern(), 95)
+    (grey_only,) = decode_raster(data, "jpeg", LIMITS)
+    (with_colour,) = decode_raster(data, "jpeg", LIMITS, colour=True)
+    assert grey_only.color is None
+    assert with_colour.color is not None and with_colour.color.shape == (60, 90, 3)
+    # The straight-to-grey JPEG decode gives the same grey as converting the colours.
+    difference = np.abs(grey_only.grey.astype(int) - with_colour.grey.astype(int))
+    assert float(difference.mean()) < 2
 
 
 def test_cmyk_jpeg_is_read() -> None:

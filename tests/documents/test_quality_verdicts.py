@@ -53,6 +53,11 @@ def test_mild_blur_is_tolerated_heavy_blur_is_not(certificate: np.ndarray) -> No
     assert "blurry" in _verdict(_grey(degrade.blur(certificate, 5.0))).problems
 
 
+def test_photo_too_blurred_to_show_any_print_is_blurry(card: np.ndarray) -> None:
+    verdict = _verdict(_grey(degrade.blur(card, 8.0)))
+    assert "blurry" in verdict.problems
+
+
 def test_blur_is_judged_relative_to_the_print(certificate: np.ndarray) -> None:
     """The same blur in print units reads the same at twice the resolution."""
     bigger = cv2.resize(certificate, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)

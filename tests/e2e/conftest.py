@@ -1,27 +1,28 @@
 """A live shop for the browser tests: a real HTTP server, real worker processes, real Chromium.
 
 The server runs in a thread (werkzeug, 127.0.0.1, a free port) on a fresh SQLite file migrated
-in a temporary folder, so that what the browser does is committed for real and the workers (two
-`coc-service worker` processes on their own Redis database) see it. Screenshots go to
-artifacts/screenshots/ (git-ignored).
+in a temporary folder, so that what the browser does is committed for real, and two RQ workers
+run the jobs in threads of the same process (their own Redis database), reading the scans with
+the real pipeline. Screenshots go to artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -54,20 +55,34 @@ class _QuietHandler(WSGIRequestHandler):
 class LiveShop:
     url: str
     runtime: Runtime
-    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    workers: list[threading.Thread] = field(default_factory=list)
 
     _session: Session | None = None
 
     def order(self, reference: str) -> Order:
-        """Return the order as the database has it now (one session, a fresh read each time)."""
+        """Return the order as the database has it now (one session, a fresh read each time).
+
+        Read through an engine of its own with deferred transactions: the server's engine takes
+        the write lock at BEGIN, and a test polling through it would starve the workers.
+        """
         if self._session is None:
-            self._session = self.runtime.db.session()
+            self._session = Database(self.runtime.db.url).session()
         self._session.rollback()  # end the previous read, so this one sees the latest commits
         return self._session.scalars(select(Order).where(Order.reference == reference)).one()
+
+    def mail_subjects(self) -> list[str]:
+        """Return the subjects of the e-mails written so far (var/mail/*.eml)."""
+        from email import message_from_bytes, policy
+
+        folder = self.runtime.settings.var_dir / "mail"
+        return [str(message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"])
+                for path in sorted(folder.glob("*.eml"))]
 
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+            bind = self._session.get_bind()
+            bind.dispose()  # type: ignore[union-attr]
 
     def wait_for(self, reference: str, states: set[str], timeout: float = 150) -> str:
         """Wait until the order reaches one of `states`; return the state."""
@@ -81,24 +96,37 @@ class LiveShop:
         raise AssertionError(f"{reference} stayed {status}, expected one of {sorted(states)}")
 
 
-def _serialise_sqlite_writers(engine: Engine) -> None:
-    """Start every transaction of the server with BEGIN IMMEDIATE instead of BEGIN.
+class _ThreadWorker(SimpleWorker):
+    """An RQ worker that runs jobs in its own thread: no signals, timeouts by timer."""
 
-    With deferred transactions, a request that reads and then writes while a worker process
-    writes gets "database is locked" at once: SQLite cannot upgrade a read snapshot that another
-    writer has moved past, and the busy timeout does not apply. Taking the write lock at BEGIN
-    makes the request wait its turn instead. (To be moved into
-    coc_service.db.session.make_engine: `make run` has the same web + workers on SQLite.)
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        return None
+
+
+def _work(runtime: Runtime, stop: threading.Event, reconciles: bool) -> None:
+    """Run the documents and orders queues in bursts until `stop` is set.
+
+    In this process, so that the jobs use the server's database engine and the SQLite file
+    sees one well-behaved writer at a time. One
+    thread also runs the reconciler every few seconds, as the scheduler does in production, so
+    that a job lost with its Redis database (another suite may flush it) is enqueued again.
     """
-    from coc_service.db import session as sessions
+    from coc_service.orders.reconcile import reconcile
 
-    default_begin = getattr(sessions, "_sqlite_begin", None)
-    if default_begin is not None and event.contains(engine, "begin", default_begin):
-        event.remove(engine, "begin", default_begin)
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    queues = [runtime.queue.queue(name) for name in ("documents", "orders")]
+    last_reconcile = time.monotonic()
+    while not stop.is_set():
+        if reconciles and time.monotonic() - last_reconcile > 10:
+            with runtime.db.transaction() as session:
+                reconcile(session, stuck_after=timedelta(seconds=20))
+            last_reconcile = time.monotonic()
+        worker = _ThreadWorker(queues, connection=runtime.redis, serializer=JSONSerializer)
+        # no scheduler: it would open a Redis pool per burst; a job that fails here fails the
+        # test through the order's state rather than waiting minutes for its retry
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+        stop.wait(0.3)
 
 
 def _free_redis_url() -> str:
@@ -117,7 +145,6 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
                         database_url=db_url, redis_url=redis_url, job_retries=1,
                         base_url="http://127.0.0.1")
     database = Database(db_url)
-    _serialise_sqlite_writers(database.engine)
     runtime = build_runtime(settings, db=database)
     try:
         runtime.redis.ping()
@@ -138,26 +165,18 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
     runtime.settings = settings.with_overrides(base_url=url)
     thread = threading.Thread(target=server.serve_forever, name="e2e-http", daemon=True)
     thread.start()
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url,
-           "COC_SECRET_KEY": settings.secret_key, "COC_VAR_DIR": str(settings.var_dir),
-           "COC_BASE_URL": url, "COC_ENV": "test", "COC_JOB_RETRIES": "1",
-           "OMP_THREAD_LIMIT": "1", "COC_LOG_LEVEL": "warning"}
     shop = LiveShop(url=url, runtime=runtime)
-    for _ in range(2):  # two documents read at once, as on a small production machine
-        shop.workers.append(subprocess.Popen(
-            [sys.executable, "-m", "coc_service.cli", "worker", "documents", "orders"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True))
+    stop = threading.Event()
+    # two documents read at once, as two worker processes on a small production machine
+    for number in range(2):
+        worker = threading.Thread(target=_work, args=(runtime, stop, number == 0), daemon=True,
+                                  name=f"e2e-worker-{number}")
+        worker.start()
+        shop.workers.append(worker)
     yield shop
-    for proc in shop.workers:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in shop.workers:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    stop.set()
+    for worker in shop.workers:
+        worker.join(timeout=120)
     shop.close()
     server.shutdown()
     thread.join(timeout=5)
@@ -183,9 +202,10 @@ def new_page(browser: Any, live_shop: LiveShop) -> Iterator[Callable[..., Any]]:
     """Open pages in fresh browser contexts (one visitor each), French, phone-sized by default."""
     contexts: list[Any] = []
 
-    def open_page(viewport: dict[str, int] | None = None, locale: str = "fr-FR") -> Any:
+    def open_page(viewport: dict[str, int] | None = None, locale: str = "fr-FR",
+                  javascript: bool = True) -> Any:
         context = browser.new_context(viewport=viewport or PHONE, locale=locale,
-                                      base_url=live_shop.url)
+                                      base_url=live_shop.url, java_script_enabled=javascript)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()

@@ -26,6 +26,9 @@ from coc_service.documents.types import DocumentType, Field, Limits, MrzReading,
 __all__ = ["VisualMode", "read_identity"]
 
 VisualMode = Literal["auto", "always", "never"]
+# OCR confidence a printed name needs to replace the MRZ spelling: Tesseract sometimes misplaces
+# an accent (Ó read Ô), and the MRZ spelling is always an acceptable value.
+ADOPT_CONFIDENCE = 0.85
 
 
 def _document_type(code: str | None, layout: str) -> DocumentType:
@@ -116,8 +119,9 @@ def _cross_check(zone: VisualZone, find: MrzFind, fields: dict[str, Field]) -> l
         if match is None:
             notes.append(f"visual zone: {name} not found")
         elif match.exact:
-            current.value = match.printed  # as printed: accents, hyphens, full length
-            current.source = "visual"
+            if match.confidence >= ADOPT_CONFIDENCE:
+                current.value = match.printed  # as printed: accents, hyphens, full length
+                current.source = "visual"
         else:
             notes.append(f"visual zone: {name} reads {match.printed!r}, MRZ {current.value!r}")
     for name in ("birth_date", "expiry_date"):

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("glyph_model.npz")
 # Bump when the training data, the features or the network change: the cached model is
 # then rebuilt at first use.
-MODEL_VERSION = "ocrb-mlp-4"
+MODEL_VERSION = "ocrb-mlp-5"
 TRAIN_SEED = 9303
 TRAIN_LINES = 3000
 HIDDEN = 256

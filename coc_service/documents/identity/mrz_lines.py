@@ -103,11 +103,37 @@ def find_line_runs(ink: np.ndarray, char_height: float) -> list[LineRun]:
             bottom = min(bottom, p + int(np.argmin(rows[p:hi + 1])))
         if bottom - top < 0.4 * char_height:
             continue
-        cols = np.nonzero(ink[top : bottom + 1].max(axis=0) > 0.5)[0]
-        if len(cols) < 2:
+        extent = print_extent(ink[top : bottom + 1].mean(axis=0), char_height)
+        if extent is None:
             continue
-        out.append(LineRun(top, bottom + 1, int(cols[0]), int(cols[-1]) + 1))
+        out.append(LineRun(top, bottom + 1, extent[0], extent[1]))
     return out
+
+
+def print_extent(columns: np.ndarray, char_height: float) -> tuple[int, int] | None:
+    """Return the column range of the longest stretch of print in a line's column profile.
+
+    Columns count as print between the paper's level (noise, a table's texture) and the
+    print's; gaps narrower than about a character and a half are bridged, so stray marks
+    beyond the text do not stretch the line.
+    """
+    profile = cv2.blur(columns.astype(np.float32).reshape(1, -1), (3, 1)).ravel()
+    if profile.size == 0:
+        return None
+    low, high = np.percentile(profile, 5), np.percentile(profile, 90)
+    cols = np.nonzero(profile > max(0.04, low + 0.25 * (high - low)))[0]
+    gap_max = int(char_height * 1.6)
+    best: tuple[int, int] | None = None
+    start = last = None
+    for x in cols:
+        if start is None or last is None or x - last > gap_max:
+            start = int(x)
+        last = int(x)
+        if best is None or last - start > best[1] - best[0]:
+            best = (start, last)
+    if best is None or best[1] - best[0] < char_height * 4:
+        return None
+    return best[0], best[1] + 1
 
 
 @dataclass

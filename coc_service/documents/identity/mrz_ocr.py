@@ -27,6 +27,7 @@ from coc_service.documents.identity.mrz_lines import (
     find_line_runs,
     ink_map,
     normalise_line,
+    print_extent,
 )
 from coc_service.documents.identity.mrz_parse import ParsedMrz, parse_mrz
 
@@ -67,22 +68,8 @@ class BandReading:
 def _text_extent(strip: LineStrip) -> tuple[float, float] | None:
     """Return the strip x range of the longest stretch of print (gaps under ~a char)."""
     core = strip.ink[STRIP_HEIGHT // 2 - TEXT_HEIGHT // 3 : STRIP_HEIGHT // 2 + TEXT_HEIGHT // 3]
-    profile = cv2.blur(core.mean(axis=0).reshape(1, -1), (3, 1)).ravel()
-    low, high = np.percentile(profile, 5), np.percentile(profile, 90)
-    # Between the paper (noise, texture) and the print; gaps inside "<<<" stay above it.
-    cols = profile > max(0.04, low + 0.25 * (high - low))
-    gap_max = int(TEXT_HEIGHT * 1.6)
-    best: tuple[int, int] | None = None
-    start, last = None, None
-    for x in np.nonzero(cols)[0]:
-        if start is None or last is None or x - last > gap_max:
-            start = int(x)
-        last = int(x)
-        if best is None or last - start > best[1] - best[0]:
-            best = (start, last)
-    if best is None or best[1] - best[0] < TEXT_HEIGHT * 4:
-        return None
-    return float(best[0]), float(best[1] + 1)
+    extent = print_extent(core.mean(axis=0), TEXT_HEIGHT)
+    return None if extent is None else (float(extent[0]), float(extent[1]))
 
 
 def _grid_from_extent(strip: LineStrip, n: int) -> tuple[float, float] | None:

@@ -28,7 +28,7 @@ class MrzFind:
     band_box: Box
 
 
-def _expanded(cand: BandCandidate) -> np.ndarray:
+def expanded_quad(cand: BandCandidate) -> np.ndarray:
     """Return the candidate's quad grown across the lines, so a missed line is inside."""
     quad = cand.quad.astype(np.float64).copy()
     down = quad[3] - quad[0]
@@ -43,7 +43,7 @@ def _expanded(cand: BandCandidate) -> np.ndarray:
 
 def _read_candidate(page: Page, cand: BandCandidate, flip: bool,
                     today: date | None) -> MrzFind | None:
-    crop, to_page = warp_band(page.image, _expanded(cand), cand.char_height,
+    crop, to_page = warp_band(page.image, expanded_quad(cand), cand.char_height,
                               target_char=TARGET_CHAR)
     if flip:  # an upside-down document: read the crop turned half a turn
         h, w = crop.shape

@@ -21,7 +21,7 @@ from coc_service.documents import ocr
 from coc_service.documents.identity.transliterate import mrz_spellings
 from coc_service.documents.types import Box, Page
 
-_VISUAL_CHAR = 24.0  # px the MRZ characters get in the OCR-ed region; printed text is similar
+_VISUAL_CHAR = 30.0  # px the MRZ characters get in the OCR-ed region; printed text is similar
 _MAX_PIXELS = 1_600_000
 
 
@@ -30,6 +30,12 @@ class VisualLine:
     text: str
     page: int
     box: Box
+    words: list[tuple[str, float]] = field(default_factory=list)  # (word, OCR confidence)
+
+    def tokens(self) -> list[tuple[str, float]]:
+        """Return the line's name-like tokens (letters, inner hyphens and apostrophes)."""
+        words = self.words or [(self.text, 1.0)]
+        return [(t.upper(), conf) for word, conf in words for t in _TOKEN.findall(word)]
 
 
 @dataclass
@@ -47,7 +53,7 @@ def _ocr_region(image: np.ndarray, region: tuple[int, int, int, int], scale: flo
     scale = min(scale, (_MAX_PIXELS / crop.size) ** 0.5)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
-    text = ocr.read_words(small, lang="fra", psm=11, timeout_s=timeout_s)
+    text = ocr.read_words(small, lang="fra", psm=3, timeout_s=timeout_s)
     out = []
     for words in text.lines():
         x0 = min(wd.box[0] for wd in words)
@@ -56,7 +62,8 @@ def _ocr_region(image: np.ndarray, region: tuple[int, int, int, int], scale: flo
         y1 = max(wd.box[1] + wd.box[3] for wd in words)
         box = (round(x + x0 / scale), round(y + y0 / scale), round((x1 - x0) / scale),
                round((y1 - y0) / scale))
-        out.append(VisualLine(" ".join(wd.text for wd in words), page, box))
+        out.append(VisualLine(" ".join(wd.text for wd in words), page, box,
+                              [(wd.text, wd.confidence) for wd in words]))
     return out
 
 
@@ -96,6 +103,7 @@ class NameMatch:
     printed: str  # as printed, upper case
     exact: bool  # transliterates to exactly the MRZ value (or extends a truncated one)
     distance: int
+    confidence: float = 1.0  # the lowest OCR confidence of its words
 
 
 def find_name(zone: VisualZone, mrz_value: str, *, truncated: bool) -> NameMatch | None:
@@ -106,19 +114,20 @@ def find_name(zone: VisualZone, mrz_value: str, *, truncated: bool) -> NameMatch
     n_words = len(target.split())
     best: NameMatch | None = None
     for line in zone.lines:
-        tokens = [t.upper() for t in _TOKEN.findall(line.text)]
+        tokens = line.tokens()
         for size in range(max(1, n_words - 1), n_words + 4):
             for start in range(0, max(0, len(tokens) - size) + 1):
                 window = tokens[start : start + size]
                 if not window:
                     continue
-                printed = " ".join(window)
+                printed = " ".join(t for t, _ in window)
+                confidence = min(c for _, c in window)
                 for spelled in mrz_spellings(printed):
                     if spelled == target or (truncated and spelled.startswith(target)):
-                        return NameMatch(printed, True, 0)
+                        return NameMatch(printed, True, 0, confidence)
                     dist = Levenshtein.distance(spelled, target)
                     if dist <= max(1, len(target) // 6) and (best is None or dist < best.distance):
-                        best = NameMatch(printed, False, dist)
+                        best = NameMatch(printed, False, dist, confidence)
     return best
 
 
@@ -136,9 +145,11 @@ _MONTHS = {
     **dict.fromkeys(["NOV"], 11),
     **dict.fromkeys(["DEC", "DÉC", "DEZ", "DIC"], 12),
 }
-_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s?[./\- ]\s?(\d{1,2})\s?[./\- ]\s?(\d{4}|\d{2})(?!\d)")
-_NAMED = re.compile(r"(?<!\d)(\d{1,2})\s+([A-ZÀ-Ý]{3,5})\.?(?:\s*/\s*[A-ZÀ-Ý]{3,5}\.?)?\s+"
-                    r"(\d{4}|\d{2})(?!\d)")
+# Lookaheads so that matches may overlap: "Q4 11 06 2033" holds "11 06 2033".
+_NUMERIC = re.compile(
+    r"(?<!\d)(?=(\d{1,2})\s?[./\- ]\s?(\d{1,2})\s?[./\- ]\s?(\d{4}|\d{2})(?!\d))")
+_NAMED = re.compile(r"(?<!\d)(?=(\d{1,2})\s+([A-ZÀ-Ý]{3,5})\.?(?:\s*/\s*[A-ZÀ-Ý]{3,5}\.?)?\s+"
+                    r"(\d{4}|\d{2})(?!\d))")
 
 
 def dates_in(zone: VisualZone) -> list[tuple[int, int, int, VisualLine]]:

@@ -178,7 +178,7 @@ def parse_code(token: str) -> list[CodeHit]:
     return hits
 
 
-def is_code_like(token: str, *, max_cost: float = 0.35) -> bool:
+def is_code_like(token: str, *, max_cost: float = 0.15) -> bool:
     """Return True when a word is very probably a printed code (used to end a value)."""
     hits = parse_code(token)
     return any(h.cost <= max_cost and not h.rest for h in hits)

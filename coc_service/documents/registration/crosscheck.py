@@ -1,53 +1,14 @@
-"""Choosing between sources of one value and checking them against each other.
+"""Checking the printed fields against the SIV band, and composing the holder's name.
 
-The VIN is read up to five times (full page, three variants of its own crop, the SIV band) and
-voted; the SIV band confirms or contradicts the printed plate, make and first-registration date
-and fills them in when the print is unreadable. Every disagreement is written to the notes.
+The band confirms or contradicts the printed plate, make and first-registration date and fills
+them in when the print is unreadable; every disagreement is written to the notes. (The VIN's
+sources are weighed in vin_vote.)
 """
 
 from __future__ import annotations
 
 from coc_service.documents.registration.band import BandReading
-from coc_service.documents.registration.normalise import vin_format_ok, vin_plausibility
 from coc_service.documents.types import Box, Field
-
-
-def _vote(reads: list[str]) -> str:
-    """Return the per-position majority of equal-length reads (first read wins ties)."""
-    return "".join(max(chars, key=chars.count) for chars in zip(*reads, strict=True))
-
-
-def settle_vin(fields: dict[str, Field], sources: list[list[str]], *, base: float,
-               box: Box | None, source: str, page: int, notes: list[str]) -> None:
-    """Choose the VIN from the full-page read, the crop re-reads and the band.
-
-    Each source offers one VIN or, when a stray character had to be dropped, a few; the value
-    offered by the most sources wins, then one read whole, then the most plausible one. When
-    no value has two sources behind it, the reads are voted position by position. `base` is
-    the score of the full-page candidate (how well its code and text fitted).
-    """
-    support: dict[str, int] = {}
-    exact: set[str] = set()  # read as 17 characters by some source, not repaired
-    for options in sources:
-        for vin in set(options):
-            support[vin] = support.get(vin, 0) + 1
-        if len(options) == 1:
-            exact.add(options[0])
-    firsts = [options[0] for options in sources]
-    value = max(support, key=lambda v: (support[v], v in exact, vin_plausibility(v),
-                                        v in firsts[:1]))
-    if support[value] == 1 and len(sources) >= 3:
-        voted = _vote(firsts)
-        if vin_format_ok(voted) and vin_plausibility(voted) >= vin_plausibility(value):
-            value = voted
-    agree = support.get(value, 0)
-    confidence = (0.55 * base + 0.2 * (agree >= 2) + 0.1 * (agree >= 3)
-                  + 0.15 * vin_plausibility(value))
-    if len(set(firsts)) > 1:
-        notes.append(f"vin: readings differ ({', '.join(sorted(set(firsts)))}); chose {value}")
-        if agree < 2:
-            confidence -= 0.15
-    fields["vin"] = Field(value, round(min(0.99, max(0.05, confidence)), 3), page, box, source)
 
 
 def cross_check_band(fields: dict[str, Field], band: BandReading, box: Box, page: int,

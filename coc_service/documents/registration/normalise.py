@@ -88,8 +88,11 @@ def vin_repairs(candidate: str) -> list[str]:
             continue
         for j in range(i, len(once)):
             out.add(once[:j] + once[j + 1 :])
-    fixed = {normalise_vin(v) for v in out}
-    return sorted(v for v in fixed if vin_format_ok(v))
+    # Stray marks sit at the ends of a read more often than inside it: those repairs first.
+    edges = [candidate[extra:], candidate[:-extra], candidate[1:-1] if extra == 2 else ""]
+    ordered = [v for v in edges if v] + sorted(out)
+    fixed = [normalise_vin(v) for v in ordered]
+    return [v for v in dict.fromkeys(fixed) if vin_format_ok(v)]
 
 
 def canonical_make_for_wmi(wmi: str) -> str | None:
@@ -135,6 +138,8 @@ _DATE_PATTERNS = (
     re.compile(r"(?<!\d)(\d{1,2})\s?[./\-,]\s?(\d{1,2})\s?[./\-,]\s?(\d{4})(?!\d)"),  # DD/MM/YYYY
     re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),  # ISO
     re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)"),  # DDMMYYYY when separators were lost
+    re.compile(r"(?<!\d)(\d{1,2})\s?[./\-,](\d{2})(\d{4})(?!\d)"),  # one of them lost
+    re.compile(r"(?<!\d)(\d{2})(\d{2})\s?[./\-,]\s?(\d{4})(?!\d)"),
 )
 _DIGIT_FIXES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
                               "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2",

@@ -15,13 +15,10 @@ from coc_service.documents.registration.band import (
     looks_like_band_line,
     parse_band,
 )
+from coc_service.documents.registration.band_glyphs import GlyphLine, read_band_glyphs
 from coc_service.documents.registration.clean import prepare_page
 from coc_service.documents.registration.country import detect_country, looks_like_registration
-from coc_service.documents.registration.crosscheck import (
-    compose_holder_name,
-    cross_check_band,
-    settle_vin,
-)
+from coc_service.documents.registration.crosscheck import compose_holder_name, cross_check_band
 from coc_service.documents.registration.fields import (
     Candidate,
     best_candidates,
@@ -40,7 +37,8 @@ from coc_service.documents.registration.normalise import (
     vin_repairs,
 )
 from coc_service.documents.registration.reread import crop_box, read_stacked
-from coc_service.documents.types import Box, Field, Limits, Page, Reading
+from coc_service.documents.registration.vin_vote import decide_vin
+from coc_service.documents.types import Field, Limits, Page, Reading
 
 # The full pass reads sparse text (psm 11): a certificate is a grid of short fields, which page
 # segmentation (psm 3) tends to merge across columns.
@@ -122,7 +120,15 @@ def read_page(page: Page, limits: Limits) -> PageRead:
         if name in fields and fields[name].value:
             fields[name].value = local_accents(str(fields[name].value), country)
 
-    # One stacked second read: the VIN in a few variants and the band lines.
+    # The band: read by the OCR-B glyph classifier when it can, else by Tesseract below.
+    band_box = union_box([w for ln in band_lines for w in ln.words]) if band_lines else None
+    glyphs: list[GlyphLine] = []
+    if band_box is not None:
+        height = float(np.median([ln.height for ln in band_lines]))
+        glyphs = read_band_glyphs(grey, band_box, height)
+
+    # One stacked second read by Tesseract: the VIN in a few variants (and the band lines when
+    # the glyph classifier could not read them).
     vin_cand = best.get("vin")
     crops: list[tuple[str, np.ndarray]] = []
     regions = [union_box(vin_cand.words)] if vin_cand is not None else vin_regions(lines)[:1]
@@ -130,28 +136,34 @@ def read_page(page: Page, limits: Limits) -> PageRead:
         for source, height in _VIN_VARIANTS:
             image = grey if source == "grey" else clean
             crops.append(("vin", crop_box(image, box, text_height=height)))
-    for i, line in enumerate(band_lines):
-        crops.append((f"band{i}", crop_box(clean, union_box(line.words),
-                                            text_height=_BAND_HEIGHT, pad_x=0.6, pad_y=0.3)))
+    if band_lines and len(glyphs) < len(band_lines):
+        for i, line in enumerate(band_lines):
+            crops.append((f"band{i}", crop_box(clean, union_box(line.words),
+                                                text_height=_BAND_HEIGHT, pad_x=0.6,
+                                                pad_y=0.3)))
     second = read_stacked(crops, limits) if crops else []
 
     band: BandReading | None = None
-    band_box: Box | None = None
     if band_lines:
-        band = _parse_band_reads([clean_band_line(ln.text) for ln in band_lines],
-                                 [clean_band_line(t) for k, t in second if k.startswith("band")],
-                                 vin_cand.value if vin_cand else None)
-        band_box = union_box([w for ln in band_lines for w in ln.words])
-    sources: list[list[str]] = []
+        expected = vin_cand.value if vin_cand else None
+        if glyphs:
+            band = parse_band([g.text for g in glyphs], expected_vin=expected)
+        else:
+            band = _parse_band_reads([clean_band_line(ln.text) for ln in band_lines],
+                                     [clean_band_line(t) for k, t in second
+                                      if k.startswith("band")], expected)
+    print_sources: list[list[str]] = []
     if vin_cand is not None:
-        sources.append(_candidate_vins(vin_cand))
-    sources += [vin_options(t) for k, t in second if k == "vin"]
-    if band is not None and band.vin_candidates:
-        sources.append(band.vin_candidates)
-    if any(sources):
-        settle_vin(fields, [s for s in sources if s], base=vin_cand.score if vin_cand else 0.45,
-                   box=regions[0] if regions else band_box,
-                   source="ocr" if regions else "band", page=page.index, notes=notes)
+        print_sources.append(_candidate_vins(vin_cand))
+    print_sources += [vin_options(t) for k, t in second if k == "vin"]
+    decision = decide_vin([s for s in print_sources if s], glyphs,
+                          band.vin_candidates if band is not None else [],
+                          base=vin_cand.score if vin_cand else 0.45)
+    if decision is not None:
+        fields["vin"] = Field(decision.value, decision.confidence, page.index,
+                              regions[0] if regions else band_box,
+                              "ocr" if regions else "band")
+        notes += decision.notes
     if band is not None and band_box is not None:
         cross_check_band(fields, band, band_box, page.index, notes)
     compose_holder_name(fields)

@@ -31,7 +31,21 @@ def crop_box(image: np.ndarray, box: Box, *, text_height: float, pad_x: float = 
     if abs(scale - 1.0) > 0.08:
         crop = cv2.resize(crop, None, fx=scale, fy=scale,
                           interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
-    return crop
+    return _white_paper(crop, text_height)
+
+
+def _white_paper(crop: np.ndarray, text_height: float) -> np.ndarray:
+    """Return the crop on white paper with black ink: every crop of a stack must look alike,
+    or Tesseract's one threshold for the whole stack turns a grey crop into a black block."""
+    k = int(text_height * 1.5) | 1
+    background = cv2.morphologyEx(crop, cv2.MORPH_CLOSE,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    flat = cv2.divide(crop, np.maximum(background, 1), scale=255)
+    low, high = np.percentile(flat, (1, 60))
+    if high - low < 10:
+        return flat
+    stretched = (flat.astype(np.float32) - low) * (255.0 / (high - low))
+    return np.clip(stretched, 0, 255).astype(np.uint8)
 
 
 def read_stacked(crops: list[tuple[str, np.ndarray]], limits: Limits) -> list[tuple[str, str]]:

@@ -10,7 +10,9 @@ from werkzeug.wrappers import Response
 from coc_service.db.orders import Order
 from coc_service.mail.links import read_order_link_token
 from coc_service.mail.outbox import queue_mail
-from coc_service.orders.lifecycle import OrderStatus
+from coc_service.orders.lifecycle import CANCELLABLE, OrderStatus
+from coc_service.orders.service import cancel_order
+from coc_service.web.accounts.auth import current_user
 from coc_service.web.accounts.ratelimit import limiter_key, too_many
 from coc_service.web.context import db_session, runtime
 from coc_service.web.i18n import current_language
@@ -54,6 +56,8 @@ def order(order_id: str) -> str:
         feedback=pop_feedback(),
         max_bytes=runtime().limits.max_bytes,
         kind_label=kind_label,
+        can_cancel=OrderStatus(found.status) in CANCELLABLE
+        and found.status != OrderStatus.DRAFT.value,
     )
 
 
@@ -99,3 +103,19 @@ def find() -> str | tuple[str, int]:
         queue_mail(db, found.id, "link")
         db.commit()
     return render_template("track/find.html", values={}, errors={}, sent=True)
+
+
+@bp.post("/commande/<order_id>/annuler")
+def cancel(order_id: str) -> Response:
+    """Cancel an order the customer no longer wants, as long as it is not with the supplier."""
+    db = db_session()
+    found = visible_order(db, order_id)
+    if OrderStatus(found.status) not in CANCELLABLE or found.status == OrderStatus.DRAFT.value:
+        flash(_("Cette commande ne peut plus être annulée : elle a été transmise au "
+                "constructeur."), "error")
+        return redirect(url_for("track.order", order_id=found.id), code=303)
+    user = current_user()
+    cancel_order(db, found, actor=user.id if user else "customer", reason="customer request")
+    db.commit()
+    flash(_("Votre commande est annulée."), "success")
+    return redirect(url_for("track.order", order_id=found.id), code=303)

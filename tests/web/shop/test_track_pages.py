@@ -135,28 +135,28 @@ def test_certificate_is_downloaded_as_an_attachment(client, shop) -> None:  # ty
     assert response.get_data() == pdf
 
 
-@pytest.mark.parametrize("locale", ["fr", "en"])
 def test_order_mails_in_the_customer_language_without_personal_data_in_links(  # type: ignore[no-untyped-def]
-        client, shop, locale) -> None:
-    if locale == "en":
-        post(client, "/langue", {"lang": "en"})
-    placed = place_order(client)
-    with shop.db.transaction() as session:
-        mails = {kind: build_mail(session, shop.settings, placed.order_id, kind)
-                 for kind in ("received", "action_needed", "forwarded", "certificate_ready",
-                              "rejected", "link")}
-    received = mails["received"]
-    assert received is not None and received.to == CUSTOMER["customer.email"]
-    assert placed.reference in received.subject and placed.reference in received.body
-    word = "Hello" if locale == "en" else "Bonjour"
-    assert all(word in m.body for m in mails.values() if m)
-    for mail in mails.values():
-        assert mail is not None
-        for link in re.findall(r"https?://\S+", mail.body):
-            assert "@" not in link and VIN not in link and "Testelin" not in link
-    message = to_message(received, shop.settings)
-    assert not message.is_multipart() or all(
-        part.get_content_maintype() == "text" for part in message.walk() if not part.is_multipart())
+        client, shop) -> None:
+    post(client, "/langue", {"lang": "en"})
+    placed = place_order(client)  # ordered in English: the order keeps the language
+    kinds = ("received", "action_needed", "forwarded", "certificate_ready", "rejected", "link")
+    for locale, hello in (("en", "Hello"), ("fr", "Bonjour")):
+        with shop.db.transaction() as session:
+            order = session.get(Order, placed.order_id)
+            assert locale != "en" or order.locale == "en"
+            order.locale = locale
+            mails = {kind: build_mail(session, shop.settings, placed.order_id, kind)
+                     for kind in kinds}
+        received = mails["received"]
+        assert received is not None and received.to == CUSTOMER["customer.email"]
+        assert placed.reference in received.subject and placed.reference in received.body
+        for mail in mails.values():
+            assert mail is not None and hello in mail.body
+            for link in re.findall(r"https?://\S+", mail.body):
+                assert "@" not in link and VIN not in link and "Testelin" not in link
+                assert "/suivi" not in link or "/suivi/lien/" in link  # a guest's signed link
+        message = to_message(received, shop.settings)
+        assert not message.is_multipart()
 
 
 def test_send_mail_job_writes_the_message(client, shop) -> None:  # type: ignore[no-untyped-def]
@@ -169,3 +169,19 @@ def test_send_mail_job_writes_the_message(client, shop) -> None:  # type: ignore
     assert placed.reference in text and "To: " + CUSTOMER["customer.email"] in text
     assert "Content-Type: text/plain" in text and "application/" not in text
     assert send_mail("no-such-order", "received") is False
+
+
+def test_customer_cancels_before_the_supplier_has_it(client, shop) -> None:  # type: ignore[no-untyped-def]
+    placed = place_order(client)
+    page = client.get(f"/suivi/commande/{placed.order_id}").get_data(as_text=True)
+    assert "Annuler ma commande" in page
+    assert post(client, f"/suivi/commande/{placed.order_id}/annuler").status_code == 303
+    with shop.db.transaction() as session:
+        assert session.get(Order, placed.order_id).status == "cancelled"
+    later = place_order(client)
+    _move(shop, later.order_id, "auto_approved", "forwarded")
+    refused = post(client, f"/suivi/commande/{later.order_id}/annuler")
+    assert "ne peut plus être annulée" in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+    with shop.db.transaction() as session:
+        assert session.get(Order, later.order_id).status == "forwarded"

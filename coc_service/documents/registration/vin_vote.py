@@ -1,0 +1,139 @@
+"""Decide the VIN from several reads, character by character, with what a VIN must be.
+
+The printed E is read several times (the full page and variants of its own crop); on the
+French certificate the band's OCR-B classifier adds log-probabilities for every character.
+Each position takes the character that the reads and the band together make most likely; then
+ISO 3779 / 49 CFR 565 rules repair what is still impossible: the model-year position never holds
+I, O, Q, U, Z or 0, and a North-American VIN's ninth character is its check digit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from coc_service.documents.registration.band_glyphs import GlyphLine, vin_log_probability
+from coc_service.documents.registration.normalise import (
+    VIN_ALPHABET,
+    vin_format_ok,
+    vin_plausibility,
+)
+
+# Characters OCR confuses in print, for the constraint repairs.
+_CONFUSABLE = {
+    "0": "DQ8", "1": "7TLJ", "2": "Z7", "3": "8B", "4": "A", "5": "S6", "6": "G5B", "7": "T12Z",
+    "8": "B30", "9": "G", "A": "4", "B": "8R3", "C": "G", "D": "0", "E": "F", "F": "E", "G": "6C",
+    "J": "1", "L": "1", "M": "N", "N": "M", "R": "B", "S": "5", "T": "71", "U": "V", "V": "UY",
+    "Y": "V", "Z": "27",
+}
+_MODEL_YEAR_FORBIDDEN = set("IOQUZ0")
+_PRINT_PRIOR = 0.3  # pseudo-count per character: one read never makes a character certain
+_BAND_MIN_MEAN_LOGP = -2.5  # below this the band does not hold this VIN at all
+
+
+@dataclass
+class VinDecision:
+    value: str
+    confidence: float
+    notes: list[str]
+
+
+def _check_digit_ok(vin: str) -> bool:
+    from coc_service.vehicles.vin import vin_check_digit_ok
+
+    return bool(vin_check_digit_ok(vin))
+
+
+def _band_cells(candidates: list[str], lines: list[GlyphLine]) -> tuple[np.ndarray, str] | None:
+    """Return the band's (17, 37) log-probabilities where it holds the VIN, and its charset."""
+    best: tuple[float, GlyphLine, int] | None = None
+    for vin in candidates:
+        for line in lines:
+            score, start = vin_log_probability(vin, line)
+            if best is None or score > best[0]:
+                best = (score, line, start)
+    if best is None or best[0] / 17 < _BAND_MIN_MEAN_LOGP:
+        return None
+    _, line, start = best
+    return line.logp[start : start + 17], line.charset
+
+
+def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
+               band_options: list[str], *, base: float) -> VinDecision | None:
+    """Return the VIN the reads make most likely, or None when there is nothing to decide."""
+    weighted: list[tuple[str, float]] = []
+    for options in print_sources:
+        for vin in options:
+            weighted.append((vin, 1.0 / len(options)))
+    totals: dict[str, float] = {}
+    for vin, w in weighted:
+        totals[vin] = totals.get(vin, 0.0) + w
+    if not totals and not band_options:
+        return None
+    # The band is searched for the VIN the print supports best: a layout-agnostic search for
+    # any candidate could match a shifted one ("A" of "CRFRA" + the VIN's first 16).
+    top = max(totals.values(), default=0.0)
+    aligned = [v for v, w in sorted(totals.items(), key=lambda t: -t[1]) if w >= 0.5 * top]
+    band = _band_cells(aligned or band_options[:1], band_lines) if band_lines else None
+    if band is None and band_options:
+        weighted += [(vin, 1.0 / len(band_options)) for vin in band_options]
+    total = sum(w for _, w in weighted)
+    scores = np.zeros((17, len(VIN_ALPHABET)))
+    for i in range(17):
+        for j, ch in enumerate(VIN_ALPHABET):
+            count = sum(w for vin, w in weighted if vin[i] == ch)
+            if total:
+                scores[i, j] = math.log((count + _PRINT_PRIOR) / (total + _PRINT_PRIOR * 33))
+            if band is not None:
+                logp, charset = band
+                scores[i, j] += float(logp[i, charset.index(ch)])
+    first = weighted[0][0] if weighted else None
+    chosen = []
+    for i in range(17):
+        order = np.argsort(-scores[i], kind="stable")
+        top = VIN_ALPHABET[order[0]]
+        # A tie between reads goes to the full-page read, which saw the whole field.
+        if first and scores[i, order[0]] == scores[i, VIN_ALPHABET.index(first[i])]:
+            top = first[i]
+        chosen.append(top)
+    value = _apply_rules("".join(chosen), scores)
+    notes = []
+    firsts = list(dict.fromkeys(options[0] for options in print_sources if options))
+    if len(firsts) > 1 or (firsts and value not in firsts):
+        notes.append(f"vin: readings differ ({', '.join(firsts)}); chose {value}")
+    agree = sum(w for vin, w in weighted if vin == value) / total if total else 0.0
+    if band is not None:
+        logp, charset = band
+        band_p = float(np.mean(np.exp([logp[i, charset.index(c)] for i, c in enumerate(value)])))
+        confidence = 0.3 * base + 0.25 * agree + 0.45 * band_p
+    else:
+        confidence = 0.45 * base + 0.35 * agree + 0.2 * vin_plausibility(value)
+    if not vin_format_ok(value):
+        return None
+    return VinDecision(value, round(min(0.99, max(0.05, confidence)), 3), notes)
+
+
+def _apply_rules(vin: str, scores: np.ndarray) -> str:
+    """Return the VIN with the model-year position and the North-American check digit made
+    valid by the cheapest change to a character OCR confuses, when one exists."""
+    chars = list(vin)
+    if chars[9] in _MODEL_YEAR_FORBIDDEN:
+        allowed = [c for c in _CONFUSABLE.get(chars[9], "") if c not in _MODEL_YEAR_FORBIDDEN]
+        if allowed:
+            chars[9] = max(allowed, key=lambda c: scores[9, VIN_ALPHABET.index(c)])
+    vin = "".join(chars)
+    if vin[0] in "12345" and vin_format_ok(vin) and not _check_digit_ok(vin):
+        options = []
+        for i, ch in enumerate(vin):
+            for alt in _CONFUSABLE.get(ch, ""):
+                if alt not in VIN_ALPHABET:
+                    continue
+                fixed = vin[:i] + alt + vin[i + 1 :]
+                if _check_digit_ok(fixed):
+                    loss = scores[i, VIN_ALPHABET.index(ch)] - scores[i, VIN_ALPHABET.index(alt)]
+                    options.append((loss, fixed))
+        if options:
+            vin = min(options)[1]
+    return vin

@@ -1,0 +1,134 @@
+"""Values found right of or below their codes, on word boxes as OCR returns them (no OCR)."""
+
+from __future__ import annotations
+
+from coc_service.documents.ocr import Word
+from coc_service.documents.registration.fields import (
+    best_candidates,
+    code_candidates,
+    pattern_candidates,
+    unclaimed_dates,
+)
+from coc_service.documents.registration.layout import Line, group_lines, split_label
+
+CHAR_W = 16  # px per character of a value, enough for the geometry to look like print
+
+
+def _row(y: int, parts: list[tuple[int, str]], height: int = 30) -> list[Word]:
+    """Return words of one printed row: (x, text) pairs, a smaller height for code/label text."""
+    words = []
+    for x, text in parts:
+        small = text[:1].islower() or text in {"A", "B", "E", "I", "K"} or "." in text[:3]
+        h = int(height * 0.7) if small and not text[:1].isdigit() else height
+        words.append(Word(text, 0.9, (x, y + (height - h), CHAR_W * len(text), h), (1, 1, y)))
+    return words
+
+
+def _lines(*rows: list[Word]) -> list[Line]:
+    return group_lines([w for row in rows for w in row])
+
+
+def _read(lines: list[Line], country: str | None) -> dict[str, str]:
+    best = best_candidates(code_candidates(lines, country), pattern_candidates(lines, country))
+    return {name: cand.value for name, cand in best.items()}
+
+
+def test_siv_rows_with_values_right_of_their_codes() -> None:
+    lines = _lines(
+        _row(100, [(50, "A"), (90, "AB-123-CD"), (400, "B"), (440, "05/01/1998")]),
+        _row(150, [(50, "C.1"), (120, "DUPONT"), (240, "YVES")]),
+        _row(200, [(50, "D.1"), (120, "PEUGEOT"), (300, "D.2"), (360, "3HNFBD"),
+                   (520, "D.3"), (590, "308")]),
+        _row(250, [(50, "E"), (90, "VF3LBBHZHKS123456")]),
+        _row(300, [(50, "I"), (90, "04/12/2009"), (330, "K"), (370, "e2*2007/46*0534*12")]),
+    )
+    fields = _read(lines, "FRA")
+    assert fields["registration_number"] == "AB-123-CD"
+    assert fields["first_registration_date"] == "1998-01-05"
+    assert fields["holder_name"] == "DUPONT YVES"
+    assert fields["make"] == "Peugeot"
+    assert fields["d2_type"] == "3HNFBD"
+    assert fields["commercial_name"] == "308"
+    assert fields["vin"] == "VF3LBBHZHKS123456"
+    assert fields["certificate_date"] == "2009-12-04"
+    assert fields["type_approval_number"] == "e2*2007/46*0534*12"
+
+
+def test_ocr_noise_on_codes_does_not_lose_their_values() -> None:
+    lines = _lines(
+        _row(100, [(50, "[A]"), (100, "AB-123-CD"), (400, "fB]"), (450, "05/01/1998")]),
+        _row(150, [(50, "0.1"), (120, "RENAULT"), (330, "D3"), (390, "CLIO")]),
+        _row(200, [(50, "E]"), (100, "VF1RFB00X12345678")]),
+    )
+    fields = _read(lines, "FRA")
+    assert fields["registration_number"] == "AB-123-CD"
+    assert fields["first_registration_date"] == "1998-01-05"
+    assert fields["make"] == "Renault"
+    assert fields["commercial_name"] == "CLIO"
+    assert fields["vin"] == "VF1RFB00X12345678"
+
+
+def test_values_below_codes_with_national_labels_between() -> None:
+    lines = _lines(
+        _row(100, [(50, "A"), (80, "Amtliches"), (230, "Kennzeichen"),
+                   (700, "B"), (730, "Datum"), (820, "der"), (880, "Erstzulassung")]),
+        _row(145, [(55, "M-AB"), (140, "1234"), (705, "13.07.2021")]),
+        _row(200, [(50, "D.1"), (110, "Marke"), (700, "E"), (730, "Fahrzeug-Identifizierungsnummer")]),
+        _row(245, [(55, "VOLKSWAGEN"), (705, "WVWZZZ1JZXW000001")]),
+        _row(300, [(50, "C.1.1"), (140, "Name"), (220, "oder"), (300, "Firmenname"),
+                   (700, "C.1.2"), (790, "Vorname(n)")]),
+        _row(345, [(55, "MÜLLER"), (705, "JÜRGEN")]),
+    )
+    fields = _read(lines, "DEU")
+    assert fields["registration_number"] == "M-AB 1234"
+    assert fields["first_registration_date"] == "2021-07-13"
+    assert fields["make"] == "Volkswagen"
+    assert fields["vin"] == "WVWZZZ1JZXW000001"
+    assert fields["holder_surname"] == "MÜLLER"
+    assert fields["holder_given_names"] == "JÜRGEN"
+
+
+def test_label_then_value_on_one_line() -> None:
+    lines = _lines(
+        _row(100, [(50, "A"), (80, "Matrícula"), (260, "3286"), (350, "BDH"),
+                   (600, "B"), (630, "Fecha"), (720, "primera"), (840, "matriculación"),
+                   (1100, "01/08/2022")]),
+        _row(150, [(50, "D.1"), (110, "Marca"), (230, "AUDI"), (500, "D.3"),
+                   (560, "Denominación"), (760, "comercial"), (950, "Q3")]),
+    )
+    fields = _read(lines, "ESP")
+    assert fields["registration_number"] == "3286 BDH"
+    assert fields["first_registration_date"] == "2022-08-01"
+    assert fields["make"] == "Audi"
+    assert fields["commercial_name"] == "Q3"
+
+
+def test_a_date_is_the_value_of_one_field_only() -> None:
+    lines = _lines(_row(100, [(50, "B"), (90, "05/01/1998"), (330, "1]"), (370, "04/12/2009")]))
+    fields = _read(lines, "FRA")
+    assert fields["first_registration_date"] == "1998-01-05"
+    assert fields["certificate_date"] == "2009-12-04"
+
+
+def test_vin_and_plate_found_by_their_shape_when_codes_are_lost() -> None:
+    lines = _lines(_row(100, [(50, "~"), (90, "AB-123-CD")]),
+                   _row(150, [(50, "WVWZZZ1JZXW"), (240, "000001")]))
+    fields = _read(lines, "FRA")
+    assert fields["registration_number"] == "AB-123-CD"
+    assert fields["vin"] == "WVWZZZ1JZXW000001"
+
+
+def test_a_label_word_is_never_a_value() -> None:
+    lines = _lines(_row(100, [(50, "D.1"), (110, "Marque"), (230, "/"), (260, "Merk")]),
+                   _row(145, [(55, "AUDI")]))
+    fields = _read(lines, "BEL")
+    assert fields["make"] == "Audi"
+    labels, rest = split_label(lines[0].words[1:], 30)
+    assert [w.text for w in labels] == ["Marque", "/", "Merk"] and not rest
+
+
+def test_unlabelled_dates_are_offered_for_the_certificate_date() -> None:
+    lines = _lines(_row(100, [(50, "B"), (90, "05/01/1998"), (330, "n"), (370, "04/12/2009")]))
+    best = best_candidates(code_candidates(lines, "FRA"))
+    assert "certificate_date" not in best
+    assert [c.value for c in unclaimed_dates(lines, best)] == ["2009-12-04"]
