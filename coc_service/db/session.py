@@ -80,6 +80,10 @@ class Database:
         self.engine.dispose()
 
 
+def _sqlite_begin_deferred(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
 def _sqlite_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock at the start: with deferred transactions, a request that
     # reads then writes while a worker writes fails at once ("database is locked": a read
@@ -87,13 +91,17 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, sqlite_lock_at_begin: bool = True, **options: Any) -> Engine:
+    """Return an engine for `url`. On SQLite every transaction takes the write lock at BEGIN,
+    unless `sqlite_lock_at_begin` is False (a read-only observer that must not block writers).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT and rollback; let SQLAlchemy
         # emit BEGIN itself (the recipe from SQLAlchemy's SQLite dialect documentation)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin if sqlite_lock_at_begin
+                     else _sqlite_begin_deferred)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)

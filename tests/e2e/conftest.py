@@ -66,7 +66,7 @@ class LiveShop:
         the write lock at BEGIN, and a test polling through it would starve the workers.
         """
         if self._session is None:
-            self._session = Database(self.runtime.db.url).session()
+            self._session = Database(self.runtime.db.url, sqlite_lock_at_begin=False).session()
         self._session.rollback()  # end the previous read, so this one sees the latest commits
         return self._session.scalars(select(Order).where(Order.reference == reference)).one()
 

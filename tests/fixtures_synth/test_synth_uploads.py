@@ -114,3 +114,4 @@ def test_command_writes_the_bad_corpus(tmp_path: Path) -> None:
     assert main(["--bad-out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert all((tmp_path / row["file"]).exists() for row in manifest["files"])
+

@@ -14,6 +14,7 @@ from typing import Literal
 
 from coc_service.documents.identity.fra1988 import derive_expiry
 from coc_service.documents.identity.reader import MrzFind, find_mrz, mrz_fields
+from coc_service.documents.identity.transliterate import plain_letters
 from coc_service.documents.identity.visual import (
     VisualZone,
     date_found,
@@ -118,10 +119,13 @@ def _cross_check(zone: VisualZone, find: MrzFind, fields: dict[str, Field]) -> l
         match = find_name(zone, current.value, truncated=truncated)
         if match is None:
             notes.append(f"visual zone: {name} not found")
-        elif match.exact:
-            if match.confidence >= ADOPT_CONFIDENCE:
-                current.value = match.printed  # as printed: accents, hyphens, full length
-                current.source = "visual"
+        elif match.exact and match.confidence >= ADOPT_CONFIDENCE:
+            # As printed (accents, hyphens, the part an MRZ cuts off). Tesseract reads French
+            # accents well but not others (Ñ, Ă, Ó come out wrong), so elsewhere the printed
+            # words are kept in MRZ letters.
+            french = find.reading.parsed.values["issuing_country"] == "FRA"
+            current.value = match.printed if french else plain_letters(match.printed)
+            current.source = "visual"
         else:
             notes.append(f"visual zone: {name} reads {match.printed!r}, MRZ {current.value!r}")
     for name in ("birth_date", "expiry_date"):

@@ -41,3 +41,10 @@ def mrz_spellings(text: str) -> set[str]:
     return {
         to_mrz(text, short_umlauts=short).replace("<", " ") for short in (False, True)
     }
+
+
+def plain_letters(printed: str) -> str:
+    """Return printed words in MRZ letters, keeping their spaces and hyphens: "MUÑOZ-GÓMEZ"
+    -> "MUNOZ-GOMEZ"."""
+    return " ".join("-".join(to_mrz(part) for part in word.split("-"))
+                    for word in printed.split())

@@ -251,9 +251,14 @@ def normalise_approval(text: str) -> tuple[str | None, float]:
     if not compact or not re.search(r"\d", compact):
         return None, 0.0
     match = _APPROVAL.match(compact.translate(_STARS) if compact.startswith("E") else compact)
+    strength = 1.0
+    if not match and compact[:1] not in ("E", ""):
+        # The small "e" misread as another character ("29*2018/858*..." for e9*...).
+        match = _APPROVAL.match("E" + compact[1:].translate(_STARS))
+        strength = 0.7
     if match:
         directives = re.sub(r"[*+X×]", "*", match.group(2)).strip("*")
-        return f"e{match.group(1)}*{directives}*{match.group(3)}*{match.group(4)}", 1.0
+        return f"e{match.group(1)}*{directives}*{match.group(3)}*{match.group(4)}", strength
     if sum(c.isdigit() for c in compact) < 3:
         return None, 0.0
     return compact.lower() if compact.startswith("E") else compact, 0.4
