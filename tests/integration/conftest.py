@@ -90,6 +90,8 @@ def live(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> Iter
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
         runtime.redis.flushdb()
         install_runtime(None)
         runtime.close()

@@ -12,6 +12,7 @@ import time
 from datetime import date
 from typing import Literal
 
+from coc_service.documents.errors import StageTimeout
 from coc_service.documents.identity.fra1988 import derive_expiry
 from coc_service.documents.identity.reader import MrzFind, find_mrz, mrz_fields
 from coc_service.documents.identity.transliterate import plain_letters
@@ -82,12 +83,16 @@ def read_identity(
     if wants_visual:
         remaining = limits.stage_timeout_s - (time.monotonic() - started)
         if remaining > 1.0:
-            zone = read_visual_zone(
-                pages, find.page, find.band_box, find.char_height,
-                layout=reading.layout.name, timeout_s=min(limits.ocr_timeout_s, remaining),
-                other_pages=visual == "always",
-            )
-            notes += _cross_check(zone, find, fields)
+            try:
+                zone = read_visual_zone(
+                    pages, find.page, find.band_box, find.char_height,
+                    layout=reading.layout.name, timeout_s=min(limits.ocr_timeout_s, remaining),
+                    other_pages=visual == "always",
+                )
+            except StageTimeout:  # the MRZ was read; the second source is only a check
+                notes.append("visual zone: OCR timed out")
+            else:
+                notes += _cross_check(zone, find, fields)
     if reading.layout.name == "FRA_ID_1988":
         notes += _derived_expiry(fields, zone, find)
     return Reading(

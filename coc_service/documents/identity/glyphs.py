@@ -112,7 +112,8 @@ def train(features: np.ndarray, labels: np.ndarray, *, seed: int = TRAIN_SEED,
 
 
 def build_classifier() -> GlyphClassifier:
-    """Return a classifier trained from scratch on rendered OCR-B (about a minute)."""
+    """Return a classifier trained from scratch on rendered OCR-B (several minutes on 2 cores;
+    the committed glyph_model.npz spares it)."""
     from coc_service.documents.identity.glyph_training import training_set
 
     features, labels = training_set(TRAIN_SEED, TRAIN_LINES)
