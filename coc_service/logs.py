@@ -31,7 +31,7 @@ _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"(?<![A-Z0-9])[A-HJ-NPR-Z0-9]{17}(?![A-Z0-9])"), "[vin]"),
     (re.compile(r"[A-Z0-9<]{28,44}"), "[mrz]"),
-    (re.compile(r"(?<!\d)(?:\+|00)?\d[\d .-]{7,}\d(?!\d)"), "[number]"),
+    (re.compile(r"(?<![\w+])(?:\+|00)?\d[\d .-]{7,}\d(?!\w)"), "[number]"),
 ]
 REDACTED = "[redacted]"
 

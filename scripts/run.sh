@@ -21,7 +21,8 @@ trap cleanup INT TERM EXIT
 if [ -z "${REDIS_URL:-}" ]; then
   redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$COC_VAR_DIR/redis"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$COC_VAR_DIR/redis" \
+  # its own session: Ctrl-C reaches it through cleanup, after the workers have stopped
+  setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$COC_VAR_DIR/redis" \
     --save 60 1 --appendonly no --logfile "$COC_VAR_DIR/redis/redis.log" &
   redis_pid=$!
   export REDIS_URL="redis://127.0.0.1:$redis_port/0"
