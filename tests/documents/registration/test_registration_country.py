@@ -53,7 +53,7 @@ def test_certificate_text_scores_high_even_without_its_title() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "CARTE NATIONALE D'IDENTITÉ\nNom: DUPONT\nPrénom(s): JEAN\nIDFRADUPONT<<<<<<<<<<<<<<<<<<<<<<<<",
+        "CARTE NATIONALE D'IDENTITÉ\nNom: DUPONT\nPrénom(s): JEAN\nIDFRADUPONT<<<<<<<<<<<<<<<<<<<<<<<<",  # noqa: E501
         "P<FRADUPONT<<JEAN<<<<<<<<<<<<<<<<<<<<<<<<<<<\n12AB345678FRA8001014M3001015<<<<<<<<<<<<<<02",
         "Madame, Monsieur, nous vous prions de trouver ci-joint la facture du 12/03/2024.",
         "",

@@ -73,7 +73,7 @@ def test_values_below_codes_with_national_labels_between() -> None:
         _row(100, [(50, "A"), (80, "Amtliches"), (230, "Kennzeichen"),
                    (700, "B"), (730, "Datum"), (820, "der"), (880, "Erstzulassung")]),
         _row(145, [(55, "M-AB"), (140, "1234"), (705, "13.07.2021")]),
-        _row(200, [(50, "D.1"), (110, "Marke"), (700, "E"), (730, "Fahrzeug-Identifizierungsnummer")]),
+        _row(200, [(50, "D.1"), (110, "Marke"), (700, "E"), (730, "Fahrzeug-Identifizierungsnummer")]),  # noqa: E501
         _row(245, [(55, "VOLKSWAGEN"), (705, "WVWZZZ1JZXW000001")]),
         _row(300, [(50, "C.1.1"), (140, "Name"), (220, "oder"), (300, "Firmenname"),
                    (700, "C.1.2"), (790, "Vorname(n)")]),
