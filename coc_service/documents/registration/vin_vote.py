@@ -89,15 +89,15 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
             if band is not None:
                 logp, charset = band
                 scores[i, j] += float(logp[i, charset.index(ch)])
-    first = weighted[0][0] if weighted else None
-    chosen = []
+    first_read: str | None = weighted[0][0] if weighted else None
+    chosen: list[str] = []
     for i in range(17):
         order = np.argsort(-scores[i], kind="stable")
-        top = VIN_ALPHABET[order[0]]
+        best = VIN_ALPHABET[order[0]]
         # A tie between reads goes to the full-page read, which saw the whole field.
-        if first and scores[i, order[0]] == scores[i, VIN_ALPHABET.index(first[i])]:
-            top = first[i]
-        chosen.append(top)
+        if first_read and scores[i, order[0]] == scores[i, VIN_ALPHABET.index(first_read[i])]:
+            best = first_read[i]
+        chosen.append(best)
     value = _apply_rules("".join(chosen), scores)
     notes = []
     firsts = list(dict.fromkeys(options[0] for options in print_sources if options))
