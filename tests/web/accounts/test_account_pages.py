@@ -88,8 +88,11 @@ def test_password_reset_by_email_is_single_use(app, client, shop) -> None:  # ty
     user_id = make_user(shop, email)
     response = post(client, "/compte/mot-de-passe-oublie", {"email": email})
     unknown = post(client, "/compte/mot-de-passe-oublie", {"email": unique_email("nobody")})
-    # the same answer whether or not the account exists
-    assert response.get_data(as_text=True) == unknown.get_data(as_text=True)
+    # the same answer whether or not the account exists (CSRF tokens carry a timestamp)
+    def page(r):  # type: ignore[no-untyped-def]
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", r.get_data(as_text=True))
+
+    assert page(response) == page(unknown)
     assert (user_id, "password_reset") in mails_enqueued(shop)
     with shop.db.transaction() as session:
         mail = build_mail(session, shop.settings, user_id, "password_reset")
