@@ -21,11 +21,14 @@ WHOLE_VEHICLE_ACTS = frozenset({
 # OCR confusions inside the numeric parts of an approval number
 _DIGITS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "Z": "2",
                          "S": "5", "B": "8", "G": "6"})
-_SEPARATOR = r"[*X×+#\-.,:]"
+_SEPARATOR = r"[*X×+#°\-.,:]"
+# e<country>*<act(s)>*<number>*<extension>. OCR may lose the last separator or the extension;
+# the mark and the act are what show an EU type approval, so those losses are tolerated.
 _APPROVAL = re.compile(
     rf"^E(\d{{1,2}}){_SEPARATOR}+(KS)?((?:\d{{2,4}}/\d{{2,4}}{_SEPARATOR}*)+?){_SEPARATOR}+"
-    rf"(\d{{2,6}}){_SEPARATOR}+(\d{{1,3}})$"
+    rf"(\d{{2,8}})(?:{_SEPARATOR}+(\d{{1,3}}))?$"
 )
+_MARK = "E€©"  # how OCR reads the "e" of the approval mark
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,8 @@ class TypeApproval:
 
     def __str__(self) -> str:
         acts = "*".join(self.acts)
-        return f"e{self.country}*{'KS' if self.small_series else ''}{acts}*{self.number}*" \
-               f"{self.extension}"
+        tail = f"*{self.extension}" if self.extension else ""
+        return f"e{self.country}*{'KS' if self.small_series else ''}{acts}*{self.number}{tail}"
 
     @property
     def whole_vehicle(self) -> bool:
@@ -53,10 +56,10 @@ def parse_type_approval(text: str | None) -> TypeApproval | None:
     for '*', O for 0), or None when it is not of the form e<n>*<act>*<number>*<extension>."""
     if not text:
         return None
-    compact = re.sub(r"\s+", "", text).upper().rstrip("*X×+#-.,:;")
+    compact = re.sub(r"\s+", "", text).upper().rstrip("*X×+#°-.,:;")
     # The number may follow label words the reader kept ("RÉCEPTION/GOEDKEURING e6*..."), and
     # OCR reads the "e" as "€": try each place an approval mark may start, first one that fits.
-    for start in (i for i, c in enumerate(compact) if c in "E€"):
+    for start in (i for i, c in enumerate(compact) if c in _MARK):
         rest = compact[start + 1 :]
         # only the parts after "e" are numeric; keep the separators 'X' and the KS marker
         body = rest.replace("KS", "\x00").translate(_DIGITS).replace("\x00", "KS")
@@ -72,8 +75,11 @@ def _approval_of(match: re.Match[str], *, small_series: bool) -> TypeApproval | 
     acts = tuple(re.findall(r"\d{2,4}/\d{2,4}", match.group(3)))
     if not 1 <= country <= 64 or not acts:
         return None
-    return TypeApproval(country=country, acts=acts, number=match.group(4),
-                        extension=match.group(5), small_series=small_series)
+    number, extension = match.group(4), match.group(5)
+    if extension is None and len(number) >= 6:  # "*2844 17" read as "*284417"
+        number, extension = number[:-2], number[-2:]
+    return TypeApproval(country=country, acts=acts, number=number, extension=extension or "",
+                        small_series=small_series)
 
 
 def coc_eligible(ctx: CheckContext) -> CheckResult:

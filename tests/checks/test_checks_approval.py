@@ -22,6 +22,8 @@ from coc_service.checks.settings import CheckSettings
         ("e1*2007/46*0329*19*", "e1*2007/46*0329*19"),
         ("€6*2001/116*2190*14", "e6*2001/116*2190*14"),
         ("RÉCEPI0N/G0EDEUING€6*2001/116*2190*14", "e6*2001/116*2190*14"),  # label kept by OCR
+        ("e2*98/14*284417", "e2*98/14*2844*17"),  # last separator lost
+        ("©9°98/14°2989°", "e9*98/14*2989"),  # extension lost
     ],
 )
 def test_eu_approvals_are_read_through_ocr_noise(text: str, normalised: str) -> None:
@@ -32,7 +34,8 @@ def test_eu_approvals_are_read_through_ocr_noise(text: str, normalised: str) -> 
 
 
 @pytest.mark.parametrize("text", ["", "RTI0012345", "----", "e99*2007/46*0534*12",
-                                  "2007/46*0534*12", "e2*0534*12", None])
+                                  "2007/46*0534*12", "e2*0534*12", "DI0M0LEGARI0NT",
+                                  "e2*2007/46", None])
 def test_other_texts_are_not_eu_approvals(text: str | None) -> None:
     assert parse_type_approval(text) is None
 

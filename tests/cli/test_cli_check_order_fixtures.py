@@ -50,19 +50,7 @@ def _check_order(case: dict[str, Any]) -> dict[str, Any]:
     return json.loads(outcome.output)
 
 
-# Known reading gap (issue 3 stays open): the registration reader does not yet read field K on
-# the committed registration samples, so these consistent orders are flagged by coc_eligible.
-# Strict: the day the reader reads K they pass, and this marker must be removed.
-READER_GAPS = {"consistent.json", "consistent-company.json"}
-_GAP = pytest.mark.xfail(strict=True, reason="registration reader misses field K (issue 3)")
-PARAMS = [
-    pytest.param(c, marks=_GAP)
-    if c["order"] in READER_GAPS and c["outcome"] == "auto_approved" else c
-    for c in CASES
-]
-
-
-@pytest.mark.parametrize("case", PARAMS, ids=[f"{c['order']}:{c['why']}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['order']}:{c['why']}" for c in CASES])
 def test_fixture_order(case: dict[str, Any]) -> None:
     output = _check_order(case)
     statuses = {c["name"]: c for c in output["checks"]}

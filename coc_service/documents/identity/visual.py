@@ -32,10 +32,12 @@ class VisualLine:
     box: Box
     words: list[tuple[str, float]] = field(default_factory=list)  # (word, OCR confidence)
 
-    def tokens(self) -> list[tuple[str, float]]:
-        """Return the line's name-like tokens (letters, inner hyphens and apostrophes)."""
+    def tokens(self) -> list[tuple[str, float, bool]]:
+        """Return the line's name-like tokens (letters, inner hyphens and apostrophes), upper
+        case, with their OCR confidence and whether they were printed in capitals."""
         words = self.words or [(self.text, 1.0)]
-        return [(t.upper(), conf) for word, conf in words for t in _TOKEN.findall(word)]
+        return [(t.upper(), conf, t == t.upper()) for word, conf in words
+                for t in _TOKEN.findall(word)]
 
 
 @dataclass
@@ -120,10 +122,17 @@ def find_name(zone: VisualZone, mrz_value: str, *, truncated: bool) -> NameMatch
                 window = tokens[start : start + size]
                 if not window:
                     continue
-                printed = " ".join(t for t, _ in window)
-                confidence = min(c for _, c in window)
+                printed = " ".join(t for t, _, _ in window)
+                confidence = min(c for _, c, _ in window)
                 for spelled in mrz_spellings(printed):
                     if spelled == target or (truncated and spelled.startswith(target)):
+                        if truncated:  # the MRZ lost the end: take the capitals that follow
+                            end = start + size
+                            while end < len(tokens) and tokens[end][2]:
+                                end += 1
+                            window = tokens[start:end]
+                            printed = " ".join(t for t, _, _ in window)
+                            confidence = min(c for _, c, _ in window)
                         return NameMatch(printed, True, 0, confidence)
                     dist = Levenshtein.distance(spelled, target)
                     if dist <= max(1, len(target) // 6) and (best is None or dist < best.distance):

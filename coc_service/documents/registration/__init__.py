@@ -2,9 +2,26 @@
 
 One reader for the French SIV certificate and the other member states' documents (German
 Zulassungsbescheinigung Teil I, Belgian, Spanish and Italian certificates...) because they all
-print the same codes: the codes are found in the words of one full-page OCR pass, tolerating
-OCR noise ("D.1" read as "D1", "D,1", "0.1", "[D.1]"), and each value is taken to the right of
-its code or below it, validated by what it must look like (a VIN, a plate, a date...).
+print the same codes. How a page is read (reader.py):
+
+1. One full-page Tesseract pass (fra, sparse text) on the page with its tinted background
+   flattened and small code frames erased (clean.py).
+2. Codes are found in the words, tolerating OCR noise ("D.1" read as "D1", "D,1", "0.1",
+   "[D.1]", "C.1L1"; codes.py); where a code is unreadable, its national label ("Marke",
+   "Marca", "Marque / Merk"; labels.py) stands in for it. Each value is taken to the right of
+   its code or below it, past any printed label, and validated by what it must look like
+   (fields.py, normalise.py); one run of words is the value of one field only.
+3. Fields no code or label led to are inferred at low confidence and with a note: a VIN or a
+   plate by its shape, B and I from the order of the page's unlabelled dates, D.1 from a make
+   name printed on the page (inference.py).
+4. The SIV band (two lines of 44 OCR-B characters at the foot of the French certificate) is
+   read by the identity reader's fixed-pitch glyph classifier (band_glyphs.py) and parsed
+   without assuming where line 1 keeps the plate, VIN and date (band.py); it is a second
+   source for the VIN, plate, make and first-registration date (crosscheck.py).
+5. Unless the full-page VIN is already sure, its crop is read again in three variants in one
+   stacked Tesseract call (reread.py); the VIN is then decided character by character from all
+   reads and the band, and made valid where it cannot be as read (known WMI, model-year
+   character, North-American check digit; vin_vote.py).
 
 Entry points:
 - `read_registration(pages, *, limits) -> Reading | None`
@@ -20,8 +37,7 @@ Fields (`Reading.fields`, names of the `coc-service extract` contract first):
   surname first.
 - make (D.1): canonical spelling of coc_service.vehicles.makes when known, else as read.
 - commercial_name (D.3): as read.
-- vin (E): 17 characters; the full-page read, three re-reads of its crop and the SIV band are
-  voted.
+- vin (E): 17 characters, never I, O or Q.
 - type_approval_number (K): `e2*2007/46*0534*12`; national numbers as read.
 - certificate_date (I): ISO date. On the SIV, I is "date of the registration to which this
   certificate refers", i.e. the date the certificate was issued for; other states print the
@@ -33,9 +49,14 @@ Fields (`Reading.fields`, names of the `coc-service extract` contract first):
   p1_capacity_cc (P.1), p2_power_kw (P.2), p3_fuel (P.3), p6_fiscal_power (P.6), s1_seats
   (S.1), v7_co2_g_km (V.7), v9_env_class (V.9), x1_inspection_date (X.1, ISO date).
 
+German, Spanish and Italian names get back the accents Tesseract's French model reads as a
+circumflex (KÔHLER -> KÖHLER; normalise.local_accents).
+
 Each Field carries its page and box (in the page image) and a source: "ocr" (printed field) or
 "band" (taken from the SIV machine-readable band because the printed field was unreadable).
-Disagreements between sources are listed in `Reading.notes` and lower the field's confidence.
+Disagreements between sources and inferred values are listed in `Reading.notes`, and lower the
+field's confidence. `Reading.score` says how sure the reader is that the page is a certificate
+(codes found, VIN, band, title words); below 0.35 `read_registration` returns None.
 """
 
 from __future__ import annotations

@@ -62,6 +62,12 @@ def looks_like_band_line(text: str) -> bool:
     return compact.count("<") >= 2 or compact.upper().startswith(("CRFRA", "CRFR", "RFRA"))
 
 
+def starts_like_band(text: str) -> bool:
+    """Return True when a line begins like the band's first line, `CRFRA`, give or take one
+    misread character (a passport's `P<FRA` does not)."""
+    return fuzz.ratio(clean_band_line(text)[:5], "CRFRA") >= 80
+
+
 def band_dates(text: str) -> tuple[list[date], list[date]]:
     """Return (dates read the usual way, other possible readings) of the digit runs in a band.
 

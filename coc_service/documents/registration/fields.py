@@ -21,8 +21,10 @@ from coc_service.documents.registration.codes import (
     CodeSpec,
     parse_code,
 )
+from coc_service.documents.registration.labels import label_anchors
 from coc_service.documents.registration.layout import (
     Line,
+    is_label_word,
     run_below,
     run_right,
     split_label,
@@ -99,7 +101,7 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
     if kind == "vin":
         for used in _prefixes(words, 3):
             raw = _joined(used, "")
-            if sum(c.islower() for c in raw) > 1 or not _tight(used):
+            if sum(c.islower() for c in raw) > 1 or "<" in raw or not _tight(used):
                 continue  # a VIN is printed in capitals, as one word (OCR may split it)
             vin = normalise_vin(raw)
             if vin_format_ok(vin):
@@ -123,7 +125,9 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
     elif kind == "make":
         for used in _prefixes(words, 3):
             make, known = normalise_make(_joined(used))
-            offer(make, 1.0 if known else 0.5 if len(used) == 1 else 0.45, used)
+            if not known and any(is_label_word(w.text) for w in used):
+                continue  # "CIRCOLAZIONE", "MARKE": a heading or label, not a make
+            offer(make, 1.0 if known else 0.4 if len(used) == 1 else 0.35, used)
     elif kind == "approval":
         for used in _prefixes(words, 8):
             if len(used) > 2 and not _tight(used):
@@ -185,18 +189,24 @@ def _partial_codes(lines: list[Line], found: set[str]) -> dict[tuple[int, int], 
 
 
 def code_candidates(lines: list[Line], country: str | None) -> dict[str, list[Candidate]]:
-    """Return every candidate value found next to a code, by output field name."""
+    """Return every candidate value found next to a code (or a label naming it), by field."""
     out = _anchored(lines, country, {})
     codes_found = {spec.code for spec in FIELD_CODES if spec.field in out}
     partial = _partial_codes(lines, codes_found)
     if partial:
         for name, cands in _anchored(lines, country, partial).items():
             out.setdefault(name, []).extend(cands)
+    labels = label_anchors(lines)
+    if labels:
+        # The value under a label starts under its code, left of the label's first word.
+        for name, cands in _anchored(lines, country, labels, below_left=6.0).items():
+            out.setdefault(name, []).extend(cands)
     return out
 
 
 def _anchored(lines: list[Line], country: str | None,
-              only: dict[tuple[int, int], list[CodeHit]]) -> dict[str, list[Candidate]]:
+              only: dict[tuple[int, int], list[CodeHit]], *, below_left: float = 1.5
+              ) -> dict[str, list[Candidate]]:
     """Return candidates next to every code word (or only next to the `only` positions)."""
     out: dict[str, list[Candidate]] = {}
     for li, line in enumerate(lines):
@@ -220,7 +230,7 @@ def _anchored(lines: list[Line], country: str | None,
                 anchor = labels[-1] if labels else word
                 if value and value[0].box[0] - (anchor.box[0] + anchor.box[2]) < 8 * line.height:
                     runs.append(("right", value))
-                below = run_below(lines, li, word, max_gap=1.2)
+                below = run_below(lines, li, word, max_gap=1.2, left=below_left)
                 if below:
                     runs.append(("below", below))
                 for where, words in runs:
@@ -237,12 +247,18 @@ def _anchored(lines: list[Line], country: str | None,
 
 
 def pattern_candidates(lines: list[Line], country: str | None) -> dict[str, list[Candidate]]:
-    """Return VIN and plate candidates found by their shape alone, wherever they are."""
+    """Return VIN, plate and EU type-approval candidates found by their shape alone, wherever
+    they are (a code OCR misread, "Kk" for K, must not lose a value this distinctive)."""
     out: dict[str, list[Candidate]] = {}
-    vin_spec, plate_spec = SPECS["E"], SPECS["A"]
+    vin_spec, plate_spec, approval_spec = SPECS["E"], SPECS["A"], SPECS["K"]
     for line in lines:
         for i in range(len(line.words)):
             run = line.words[i : i + 3]
+            found = validate(approval_spec, run, country)
+            if found and found[1] >= 0.7 and found[0].startswith("e"):
+                out.setdefault("type_approval_number", []).append(
+                    Candidate("type_approval_number", found[0], found[1] * 0.9, found[2], 0.0,
+                              "pattern"))
             found = validate(vin_spec, run, country)
             if found and found[1] >= 0.6:
                 out.setdefault("vin", []).append(
@@ -298,20 +314,30 @@ def best_candidates(*pools: dict[str, list[Candidate]]) -> dict[str, Candidate]:
 
 
 def vin_regions(lines: list[Line]) -> list[Box]:
-    """Return the boxes of the words next to an E code, for when none of them read as a VIN."""
-    regions: list[tuple[float, Box]] = []
+    """Return the boxes of the words next to an E code (or its label), for when none of them
+    read as a VIN: a VIN misread as a word still sits where a VIN is, as long as a VIN."""
+    anchors: dict[tuple[int, int], float] = {}
     for li, line in enumerate(lines):
         for wi, word in enumerate(line.words):
-            hits = [h for h in parse_code(word.text) if h.code == "E" and h.cost <= 0.35]
-            if not hits:
+            costs = [h.cost for h in parse_code(word.text) if h.code == "E" and h.cost <= 0.35]
+            if costs:
+                anchors[(li, wi)] = min(costs)
+    for key, hits in label_anchors(lines).items():
+        if any(h.code == "E" for h in hits):
+            anchors.setdefault(key, 0.4)
+    regions: list[tuple[float, Box]] = []
+    for (li, wi), cost in anchors.items():
+        line, word = lines[li], lines[li].words[wi]
+        # Wider gaps than for values: a VIN misread in the middle splits into pieces.
+        right = run_right(line, wi, max_start_gap=8.0, max_gap=2.5)
+        _, value = split_label(right, line.height)
+        for run in (value, run_below(lines, li, word, max_gap=2.5, left=6.0)):
+            if not run:
                 continue
-            # Wider gaps than for values: a VIN misread in the middle splits into pieces.
-            right = run_right(line, wi, max_start_gap=8.0, max_gap=2.5)
-            _, value = split_label(right, line.height)
-            for run in (value, run_below(lines, li, word, max_gap=2.5)):
-                text = "".join(w.text for w in run)
-                alnum = sum(c.isalnum() for c in text)
-                capitals = sum(c.isupper() or c.isdigit() for c in text)
-                if 8 <= alnum <= 24 and capitals >= 0.8 * alnum:
-                    regions.append((hits[0].cost, union_box(run)))
+            box = union_box(run)
+            text = "".join(w.text for w in run)
+            alnum = sum(c.isalnum() for c in text)
+            capitals = sum(c.isupper() or c.isdigit() for c in text)
+            if alnum >= 4 and capitals >= 0.8 * alnum and box[2] >= 6 * line.height:
+                regions.append((cost, box))
     return [box for _, box in sorted(regions, key=lambda r: r[0])]

@@ -8,6 +8,7 @@ code and its value are recognised by vocabulary and skipped.
 
 from __future__ import annotations
 
+import re
 import statistics
 import unicodedata
 from dataclasses import dataclass
@@ -44,9 +45,26 @@ def _center_y(word: Word) -> float:
     return word.box[1] + word.box[3] / 2
 
 
+def _split_joined(word: Word) -> list[Word]:
+    """Return a word that OCR glued to its neighbour with underscores ("Inschrijving__1-VWE-752")
+    as separate words, the box shared out by character count."""
+    parts = [p for p in re.split(r"_+", word.text) if p]
+    if len(parts) < 2:
+        return [word]
+    x, y, w, h = word.box
+    total = sum(len(p) for p in parts)
+    out, left = [], x
+    for part in parts:
+        width = max(1, round(w * len(part) / total))
+        out.append(Word(part, word.confidence, (left, y, width, h), word.line))
+        left += width
+    return out
+
+
 def group_lines(words: list[Word]) -> list[Line]:
     """Return the words grouped into visual lines, top to bottom, each sorted left to right."""
     lines: list[list[Word]] = []
+    words = [part for word in words for part in _split_joined(word)]
     for word in sorted(words, key=_center_y):
         cy = _center_y(word)
         best = None
@@ -94,6 +112,10 @@ _LABEL_WORDS = sorted({
     "primera", "ragione", "razon", "reception", "rilascio", "sedere", "sitzplatze", "social",
     "targa", "techn", "tipo", "typ", "typgenehmigung", "variante", "vehiculo", "veicolo", "version",
     "voornaam", "vorname", "vornamen", "zul", "zulassung",
+    # headings, which must not become values either
+    "carta", "circolazione", "permiso", "circulacion", "certificat", "zulassungsbescheinigung",
+    "inschrijvingsbewijs", "bundesrepublik", "deutschland", "repubblica", "italiana", "reino",
+    "republique", "francaise", "royaume", "belgique", "koninkrijk",
 })
 
 
@@ -162,8 +184,10 @@ def run_right(line: Line, start: int, *, max_start_gap: float, max_gap: float) -
     return out
 
 
-def run_below(lines: list[Line], line_index: int, anchor: Word, *, max_gap: float) -> list[Word]:
-    """Return the run of words on the first line below `anchor` that starts under it."""
+def run_below(lines: list[Line], line_index: int, anchor: Word, *, max_gap: float,
+              left: float = 1.5) -> list[Word]:
+    """Return the run of words on the first line below `anchor` that starts under it
+    (from `left` line heights left of it to 5 right of it)."""
     h = lines[line_index].height
     x0 = anchor.box[0]
     bottom = anchor.box[1] + anchor.box[3]
@@ -171,7 +195,7 @@ def run_below(lines: list[Line], line_index: int, anchor: Word, *, max_gap: floa
         if line.top - bottom > 2.5 * h:
             return []
         for i, word in enumerate(line.words):
-            if x0 - 1.5 * h <= word.box[0] <= x0 + 5 * h:
+            if x0 - left * h <= word.box[0] <= x0 + 5 * h:
                 # Only a code printed in full stops here: "X1" under D.3 is a model name.
                 if is_code_like(word.text, max_cost=0.0):
                     return []

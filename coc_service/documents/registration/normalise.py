@@ -259,7 +259,7 @@ def normalise_approval(text: str) -> tuple[str | None, float]:
     if match:
         directives = re.sub(r"[*+X×]", "*", match.group(2)).strip("*")
         return f"e{match.group(1)}*{directives}*{match.group(3)}*{match.group(4)}", strength
-    if sum(c.isdigit() for c in compact) < 3:
+    if sum(c.isdigit() for c in text) < 3:  # digits as printed, not letters mapped to them
         return None, 0.0
     return compact.lower() if compact.startswith("E") else compact, 0.4
 

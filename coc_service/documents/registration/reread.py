@@ -79,3 +79,21 @@ def read_stacked(crops: list[tuple[str, np.ndarray]], limits: Limits) -> list[tu
                 break
     return [(key, "".join(t for _, t in sorted(parts)))
             for (key, _), parts in zip(crops, texts, strict=True)]
+
+
+def snap_to_line(grey: np.ndarray, box: Box, text_height: float) -> Box:
+    """Return the box of the widest line of print inside `box`: a misread word's box can
+    swallow the lines above and below it, which a crop must leave out."""
+    from coc_service.documents.identity.mrz_lines import find_line_runs, ink_map
+
+    x, y, w, h = box
+    if h <= 1.6 * text_height:
+        return box
+    crop = grey[max(0, y) : y + h, max(0, x) : x + w]
+    if crop.size == 0:
+        return box
+    runs = find_line_runs(ink_map(crop, char_height=text_height), text_height)
+    if not runs:
+        return box
+    run = max(runs, key=lambda r: r.width)
+    return (x + run.left, y + run.top, run.width, run.height)

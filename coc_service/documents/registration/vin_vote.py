@@ -17,6 +17,7 @@ import numpy as np
 from coc_service.documents.registration.band_glyphs import GlyphLine, vin_log_probability
 from coc_service.documents.registration.normalise import (
     VIN_ALPHABET,
+    canonical_make_for_wmi,
     vin_format_ok,
     vin_plausibility,
 )
@@ -61,7 +62,8 @@ def _band_cells(candidates: list[str], lines: list[GlyphLine]) -> tuple[np.ndarr
 
 
 def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
-               band_options: list[str], *, base: float) -> VinDecision | None:
+               band_options: list[str], *, base: float, make: str | None = None
+               ) -> VinDecision | None:
     """Return the VIN the reads make most likely, or None when there is nothing to decide."""
     weighted: list[tuple[str, float]] = []
     for options in print_sources:
@@ -74,8 +76,8 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
         return None
     # The band is searched for the VIN the print supports best: a layout-agnostic search for
     # any candidate could match a shifted one ("A" of "CRFRA" + the VIN's first 16).
-    top = max(totals.values(), default=0.0)
-    aligned = [v for v, w in sorted(totals.items(), key=lambda t: -t[1]) if w >= 0.5 * top]
+    most = max(totals.values(), default=0.0)
+    aligned = [v for v, w in sorted(totals.items(), key=lambda t: -t[1]) if w >= 0.5 * most]
     band = _band_cells(aligned or band_options[:1], band_lines) if band_lines else None
     if band is None and band_options:
         weighted += [(vin, 1.0 / len(band_options)) for vin in band_options]
@@ -89,16 +91,16 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
             if band is not None:
                 logp, charset = band
                 scores[i, j] += float(logp[i, charset.index(ch)])
-    first_read: str | None = weighted[0][0] if weighted else None
-    chosen: list[str] = []
+    first = weighted[0][0] if weighted else None
+    chosen = []
     for i in range(17):
         order = np.argsort(-scores[i], kind="stable")
-        best = VIN_ALPHABET[order[0]]
+        top = VIN_ALPHABET[order[0]]
         # A tie between reads goes to the full-page read, which saw the whole field.
-        if first_read and scores[i, order[0]] == scores[i, VIN_ALPHABET.index(first_read[i])]:
-            best = first_read[i]
-        chosen.append(best)
-    value = _apply_rules("".join(chosen), scores)
+        if first and scores[i, order[0]] == scores[i, VIN_ALPHABET.index(first[i])]:
+            top = first[i]
+        chosen.append(top)
+    value = _apply_rules("".join(chosen), scores, make)
     notes = []
     firsts = list(dict.fromkeys(options[0] for options in print_sources if options))
     if len(firsts) > 1 or (firsts and value not in firsts):
@@ -115,9 +117,37 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
     return VinDecision(value, round(min(0.99, max(0.05, confidence)), 3), notes)
 
 
-def _apply_rules(vin: str, scores: np.ndarray) -> str:
-    """Return the VIN with the model-year position and the North-American check digit made
-    valid by the cheapest change to a character OCR confuses, when one exists."""
+def _substitutions(vin: str, positions: range, limit: int) -> list[tuple[str, list[int]]]:
+    """Return VINs with up to `limit` confusable characters replaced at `positions`."""
+    out: list[tuple[str, list[int]]] = [(vin, [])]
+    for _ in range(limit):
+        grown = []
+        for text, changed in out:
+            for i in positions:
+                if i in changed:
+                    continue
+                for alt in _CONFUSABLE.get(text[i], ""):
+                    if alt in VIN_ALPHABET:
+                        grown.append((text[:i] + alt + text[i + 1 :], [*changed, i]))
+        out += grown
+    return out[1:]
+
+
+def _loss(original: str, changed: str, scores: np.ndarray) -> float:
+    return float(sum(scores[i, VIN_ALPHABET.index(a)] - scores[i, VIN_ALPHABET.index(b)]
+                     for i, (a, b) in enumerate(zip(original, changed, strict=True)) if a != b))
+
+
+def _apply_rules(vin: str, scores: np.ndarray, make: str | None) -> str:
+    """Return the VIN made valid where it cannot be as read, by the cheapest change to
+    characters OCR confuses: a WMI that exists (the make's, when D.1 names one), a model-year
+    character that exists, a North-American check digit that holds."""
+    if canonical_make_for_wmi(vin[:3]) is None:
+        known = [(text, _loss(vin, text, scores)) for text, _ in _substitutions(vin, range(3), 2)
+                 if canonical_make_for_wmi(text[:3]) is not None]
+        if known:
+            known.sort(key=lambda item: (canonical_make_for_wmi(item[0][:3]) != make, item[1]))
+            vin = known[0][0]
     chars = list(vin)
     if chars[9] in _MODEL_YEAR_FORBIDDEN:
         allowed = [c for c in _CONFUSABLE.get(chars[9], "") if c not in _MODEL_YEAR_FORBIDDEN]
@@ -125,15 +155,8 @@ def _apply_rules(vin: str, scores: np.ndarray) -> str:
             chars[9] = max(allowed, key=lambda c: scores[9, VIN_ALPHABET.index(c)])
     vin = "".join(chars)
     if vin[0] in "12345" and vin_format_ok(vin) and not _check_digit_ok(vin):
-        options = []
-        for i, ch in enumerate(vin):
-            for alt in _CONFUSABLE.get(ch, ""):
-                if alt not in VIN_ALPHABET:
-                    continue
-                fixed = vin[:i] + alt + vin[i + 1 :]
-                if _check_digit_ok(fixed):
-                    loss = scores[i, VIN_ALPHABET.index(ch)] - scores[i, VIN_ALPHABET.index(alt)]
-                    options.append((loss, fixed))
+        options = [(_loss(vin, text, scores), text)
+                   for text, _ in _substitutions(vin, range(17), 1) if _check_digit_ok(text)]
         if options:
             vin = min(options)[1]
     return vin

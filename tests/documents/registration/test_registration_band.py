@@ -65,3 +65,12 @@ def test_band_lines_are_recognised_and_cleaned() -> None:
     assert looks_like_band_line("CRFRA AB123CD<<<VF3LBBHZHKS123456<180315")
     assert not looks_like_band_line("CERTIFICAT D'IMMATRICULATION")
     assert clean_band_line("cr fra«AB") == "CRFRA<<AB"
+
+
+def test_only_a_line_starting_like_crfra_is_the_band() -> None:
+    from coc_service.documents.registration.band import starts_like_band
+
+    assert starts_like_band("CRFRAAB123CD<<<VF3LBBHZHKS123456<180315<<<<6")
+    assert starts_like_band("GRFRAAB123CD<<<VF3LBBHZHKS123456")  # one misread character
+    assert not starts_like_band("P<FRADUPONT<<JEAN<<<<<<<<<<<<<<<<<<<<<<<<<<<")
+    assert not starts_like_band("IDFRADUPONT<<<<<<<<<<<<<<<<<<<<<<<<<")

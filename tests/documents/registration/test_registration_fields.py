@@ -132,3 +132,41 @@ def test_unlabelled_dates_are_offered_for_the_certificate_date() -> None:
     best = best_candidates(code_candidates(lines, "FRA"))
     assert "certificate_date" not in best
     assert [c.value for c in unclaimed_dates(lines, best)] == ["2009-12-04"]
+
+
+def test_lost_codes_dates_are_given_in_date_order() -> None:
+    from coc_service.documents.registration.inference import infer_dates
+
+    lines = _lines(_row(100, [(50, "~"), (90, "04/12/2009"), (330, "n"), (370, "05/01/1998")]))
+    best = best_candidates(code_candidates(lines, "DEU"))
+    notes: list[str] = []
+    infer_dates(lines, best, notes, "DEU")
+    assert best["first_registration_date"].value == "1998-01-05"
+    assert best["certificate_date"].value == "2009-12-04"
+    assert len(notes) == 2 and best["certificate_date"].score < 0.7
+
+
+def test_more_unlabelled_dates_than_gaps_are_left_alone() -> None:
+    from coc_service.documents.registration.inference import infer_dates
+
+    lines = _lines(_row(100, [(50, "~"), (90, "04/12/2009"), (330, "n"), (370, "05/01/1998"),
+                              (610, "x"), (650, "01/01/2001")]))
+    best = best_candidates(code_candidates(lines, "ITA"))
+    infer_dates(lines, best, [], "ITA")
+    assert "first_registration_date" not in best and "certificate_date" not in best
+
+
+def test_a_make_printed_without_its_code_is_taken_when_it_matches_the_vin() -> None:
+    from coc_service.documents.registration.inference import infer_make
+
+    lines = _lines(_row(100, [(50, "E"), (90, "VF3LBBHZHKS123456")]),
+                   _row(150, [(50, "~"), (90, "PEUGEOT")]))
+    best = best_candidates(code_candidates(lines, "FRA"))
+    assert "make" not in best
+    infer_make(lines, best, [])
+    assert best["make"].value == "Peugeot"
+
+
+def test_a_value_glued_to_its_label_by_underscores_is_split_off() -> None:
+    lines = _lines(_row(100, [(50, "A"), (80, "/"), (110, "Inschrijving__1-VWE-752")]))
+    assert _read(lines, "BEL")["registration_number"] == "1-VWE-752"

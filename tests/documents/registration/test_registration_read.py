@@ -82,3 +82,17 @@ def test_the_certificate_page_is_found_among_several() -> None:
     assert reading.page == 2
     assert reading.fields["vin"].value == truth["vin"]
     assert reading.fields["vin"].page == 2
+
+
+@pytest.mark.parametrize("kind", ["passport_it", "id_de"])
+def test_identity_documents_are_not_taken_for_certificates(kind: str) -> None:
+    from fixtures.synth.identity import generate_identity_pages
+
+    sides, _ = generate_identity_pages(kind, random.Random(11))
+    pages = [Page(index=i + 1, image=np.asarray(side.convert("L"))) for i, side in enumerate(sides)]
+    assert read_registration(pages, limits=Limits()) is None
+
+
+def test_a_blank_page_is_no_certificate() -> None:
+    blank = np.full((900, 1400), 235, np.uint8)
+    assert read_registration([Page(index=1, image=blank)], limits=Limits()) is None
