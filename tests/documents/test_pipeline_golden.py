@@ -26,7 +26,7 @@ def _same(got: str, *expected: str | None) -> bool:
 
 
 def test_sample_is_there() -> None:
-    assert len(UPLOADS) == 12
+    assert len(UPLOADS) == 14
     assert {json.loads(p.with_suffix(".json").read_text())["family"] for p in UPLOADS} == {
         "identity", "registration",
     }

@@ -44,6 +44,11 @@ def sample(stem: str) -> Sample:
 PRIVATE_ID, PRIVATE_REG = sample("0000-identity-clean"), sample("0001-registration-clean")
 OTHER_ID, OTHER_REG = sample("0002-identity-mild"), sample("0009-registration-mild")
 CUSTOMER_EMAIL = "helene@example.fr"
+# a company's order: its representative's French ID card, and a French registration whose holder
+# (C.1) is the company; the truth gives the company's name, SIREN and VAT number
+COMPANY_ID, COMPANY_REG = sample("0012-identity-clean"), sample("0013-registration-clean")
+COMPANY: dict[str, str] = COMPANY_REG.truth["company"]
+COMPANY_EMAIL = "gestion@paysages.example.fr"
 
 
 def person(identity: Sample) -> tuple[str, str]:
@@ -82,9 +87,10 @@ def customer_step(page: Any, identity: Sample, email: str, *, company: bool = Fa
     first, last = person(identity)
     if company:
         page.check("#f-customer-kind-company")
-        page.fill("#f-customer-company-name", "Transports Exemple SARL")
-        page.fill("#f-customer-siren", "732829320")
-        page.fill("#f-customer-vat-number", "FR44732829320")
+        # typed as people do ("Paysages Leblanc Eurl"), C.1 prints it in capitals
+        page.fill("#f-customer-company-name", COMPANY["name"].title())
+        page.fill("#f-customer-siren", COMPANY["siren"])
+        page.fill("#f-customer-vat-number", COMPANY["vat_number"])
     else:
         assert not page.is_visible("#f-customer-siren")  # company fields only for companies
     page.fill("#f-customer-first-name", first)
@@ -174,20 +180,27 @@ def test_private_order_reaches_auto_approved(new_page, live_shop) -> None:  # ty
 
 
 def test_company_order_on_a_desktop(new_page, live_shop) -> None:  # type: ignore[no-untyped-def]
-    """The same customer orders again, now for her company (the previous order was cancelled,
-    so no open order shares the VIN)."""
+    """A company's representative orders for a vehicle the company holds, with the company's
+    own papers: another person, vehicle and make than the private order's."""
     page = new_page(viewport=DESKTOP)
     page.goto("/")
     page.get_by_role("button", name="EN").click()
     expect_text(page, "h1", "European certificate of conformity")
     screenshot(page, "home-english")
     page.get_by_role("button", name="FR").click()
-    reference = place(page, PRIVATE_ID, PRIVATE_REG, CUSTOMER_EMAIL, company=True,
+    reference = place(page, COMPANY_ID, COMPANY_REG, COMPANY_EMAIL, company=True,
                       shots="company")
     assert follow(page, live_shop, reference, SETTLED) == "auto_approved", verdict(
         live_shop, reference)
     order = live_shop.order(reference)
-    assert order.customer_kind == "company" and order.customer_snapshot["siren"] == "732829320"
+    assert order.customer_kind == "company" and order.customer_snapshot["siren"] == COMPANY["siren"]
+    assert order.vin == COMPANY_REG.fields["vin"] != PRIVATE_REG.fields["vin"]
+    checks = {c.name: c for c in order.checks}
+    # the registration is recognised as the company's, the ID card as its representative's
+    holder = checks["registration_holder_match"]
+    assert holder.status == "pass" and "held by the company" in holder.detail, holder.detail
+    assert checks["name_match"].status == "pass", checks["name_match"].detail
+    assert checks["siren_valid"].status == checks["vat_valid"].status == "pass"
 
 
 def _typo(vin: str) -> str:
