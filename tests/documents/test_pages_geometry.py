@@ -148,3 +148,17 @@ def test_document_page_comes_first() -> None:
     ))
     ordered = document_page_order([blank, document, photo])
     assert ordered[0].index == 2
+
+
+def test_a_dense_guilloche_behind_the_text_does_not_turn_the_page() -> None:
+    """Security paper's fine wavy lines, faint but far more numerous than the characters
+    (nineteen blobs in twenty once small), must not decide which way the lines run."""
+    page = text_page(3).copy()
+    height, width = page.shape
+    x = np.arange(width)
+    for y0 in range(0, height, 7):
+        y = (y0 + 3 * np.sin(x / 23.0 + y0)).astype(int)
+        keep = (y >= 0) & (y < height) & (x % 9 < 6)  # broken strokes: many small blobs
+        page[y[keep], x[keep]] = np.minimum(page[y[keep], x[keep]], 200)
+    prepared = prepare_page(_decoded(page))
+    assert prepared.page.rotation == 0

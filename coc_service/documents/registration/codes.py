@@ -124,8 +124,9 @@ def _canonical_once(letter: str, tail: str) -> tuple[str, float] | None:
             continue
         if ch.isdigit():
             digits.append(ch)
-        elif ch in ("a", "c") and i == len(tail) - 1 and digits:
-            suffix = ch
+        elif ch in "acAC" and i == len(tail) - 1 and digits:
+            suffix = ch.lower()
+            cost += 0.1 if ch.isupper() else 0.0  # "C4A": the small a read as a capital
         elif ch in _DIGIT:
             digits.append(_DIGIT[ch])
             cost += 0.2

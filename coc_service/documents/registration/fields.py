@@ -19,6 +19,7 @@ from coc_service.documents.registration.codes import (
     SPECS,
     CodeHit,
     CodeSpec,
+    is_code_like,
     parse_code,
 )
 from coc_service.documents.registration.labels import label_anchors
@@ -231,7 +232,8 @@ def _anchored(lines: list[Line], country: str | None,
                 if value and value[0].box[0] - (anchor.box[0] + anchor.box[2]) < 8 * line.height:
                     runs.append(("right", value))
                 below = run_below(lines, li, word, max_gap=1.2, left=below_left)
-                if below:
+                if below and not is_code_like(below[0].text, max_cost=0.25):
+                    # (a line below that starts with its own code is that code's field)
                     runs.append(("below", below))
                 for where, words in runs:
                     found = validate(spec, words, country)
@@ -265,7 +267,10 @@ def pattern_candidates(lines: list[Line], country: str | None) -> dict[str, list
                     Candidate("vin", found[0], found[1], found[2], 0.0, "pattern"))
             found = validate(plate_spec, run, country)
             if (found and found[1] >= 0.85 and _tight(found[2], 1.0)
+                    and sum(c.isdigit() for w in found[2] for c in w.text) >= 2
                     and not any(parse_code(w.text) for w in found[2])):
+                # (a plate found by its shape alone has printed digits: "LEBLANC" read with
+                # letters taken for digits is a name, not LE-814-NC)
                 out.setdefault("registration_number", []).append(
                     Candidate("registration_number", found[0], found[1], found[2], 0.0, "pattern"))
     return out

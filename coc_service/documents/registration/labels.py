@@ -14,12 +14,11 @@ from rapidfuzz import fuzz
 from coc_service.documents.registration.codes import CodeHit
 from coc_service.documents.registration.layout import Line, is_label_word
 
-# (words of the label, code). Longer phrases are tried first, so that "Datum der
-# Erstzulassung" (B) is not taken for "Datum der Zulassung" (I).
+# (words of the label, code).
 _LABELS: tuple[tuple[str, str], ...] = (
     ("fecha primera matriculacion", "B"), ("data di prima immatricolazione", "B"),
     ("1re immatriculation", "B"), ("1e inschrijving", "B"), ("premiere immatriculation", "B"),
-    ("eerste inschrijving", "B"), ("erstzulassung", "B"),
+    ("eerste inschrijving", "B"), ("erstzulassung", "B"), ("datum der erstzulassung", "B"),
     ("datum der zulassung", "I"), ("fecha de expedicion", "I"), ("data di rilascio", "I"),
     ("amtliches kennzeichen", "A"), ("kennzeichen", "A"), ("matricula", "A"), ("targa", "A"),
     ("firmenname", "C.1.1"), ("apellidos", "C.1.1"), ("nom naam", "C.1.1"),
@@ -41,33 +40,42 @@ _LABEL_COST = 0.25
 
 def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if c.isalnum())
+    # "rn" and "m" are the classic print confusion ("Vomame" for "Vorname"): one spelling
+    return "".join(c for c in decomposed if c.isalnum()).replace("rn", "m")
 
 
 def label_anchors(lines: list[Line]) -> dict[tuple[int, int], list[CodeHit]]:
-    """Return, at the first word of each recognised label, the code that label names."""
-    phrases = sorted(_LABELS, key=lambda item: -len(item[0]))
+    """Return, at the first word of each recognised label, the code that label names.
+
+    Every label that fits a run of words is scored; the best fits are taken first and a word
+    belongs to one label only, so that "Datum der Erstzulassung" (B) is not taken for the
+    shorter-edit "Datum der Zulassung" (I) it also resembles.
+    """
     out: dict[tuple[int, int], list[CodeHit]] = {}
     for li, line in enumerate(lines):
         plain = [_plain(w.text) for w in line.words]
-        taken: set[int] = set()
-        for phrase, code in phrases:
+        fits: list[tuple[float, int, int, int, str]] = []  # (ratio, length, start, words, code)
+        for phrase, code in _LABELS:
             target = phrase.split()
             n = len(target)
             for wi in range(len(plain)):
                 words = [p for p in plain[wi : wi + n + 2] if p]  # "/" between label words
-                if len(words) < n or wi in taken or not plain[wi]:
+                if len(words) < n or not plain[wi]:
                     continue
                 if line.words[wi].text.isupper() and len(plain[wi]) > 3:
                     continue  # values are printed in capitals, labels are not
-                cutoff = 88 if len(phrase) <= 6 else 82
-                if fuzz.ratio("".join(words[:n]), "".join(target)) < cutoff:
-                    continue
-                start = wi
-                # The code stood just before the label's first word: anchor there.
-                while start > 0 and is_label_word(line.words[start - 1].text) and (
-                        start - 1) not in taken:
-                    start -= 1
-                taken.update(range(wi, wi + n))
-                out.setdefault((li, start), []).append(CodeHit(code, _LABEL_COST, ""))
+                ratio = fuzz.ratio("".join(words[:n]), _plain("".join(target)))
+                if ratio >= (88 if len(phrase) <= 6 else 82):
+                    fits.append((ratio, len(phrase), wi, n, code))
+        taken: set[int] = set()
+        for _ratio, _length, wi, n, code in sorted(fits, reverse=True):
+            if taken & set(range(wi, wi + n)):
+                continue
+            start = wi
+            # The code stood just before the label's first word: anchor there.
+            while start > 0 and is_label_word(line.words[start - 1].text) and (
+                    start - 1) not in taken:
+                start -= 1
+            taken.update(range(wi, wi + n))
+            out.setdefault((li, start), []).append(CodeHit(code, _LABEL_COST, ""))
     return out

@@ -242,6 +242,16 @@ _APPROVAL = re.compile(
 )
 
 
+# The framework directives and regulations whole-vehicle approvals are granted under: when OCR
+# loses the stars, the directive's known spelling tells the approval number's parts apart.
+_DIRECTIVES = ("70/156", "92/53", "98/14", "2001/116", "2007/46", "2018/858", "2002/24",
+               "168/2013", "2003/37", "167/2013")
+_KNOWN_DIRECTIVE = re.compile(
+    r"^[E<€ÉC£]?(\d{1,2})\D?(" + "|".join(re.escape(d) for d in _DIRECTIVES)
+    + r")\D?(\d{4})\D?(\d{2})$"
+)
+
+
 def normalise_approval(text: str) -> tuple[str | None, float]:
     """Return (EU type-approval number such as e2*2007/46*0534*12, strength); national kept."""
     compact = re.sub(r"\s+", "", clean_text(text))
@@ -259,6 +269,10 @@ def normalise_approval(text: str) -> tuple[str | None, float]:
     if match:
         directives = re.sub(r"[*+X×]", "*", match.group(2)).strip("*")
         return f"e{match.group(1)}*{directives}*{match.group(3)}*{match.group(4)}", strength
+    known = _KNOWN_DIRECTIVE.match(compact)
+    if known:  # stars lost or misread ("<6*2007/46091908"): the directive says where they were
+        country, directive, number, extension = known.groups()
+        return f"e{country}*{directive}*{number}*{extension}", 0.75
     if sum(c.isdigit() for c in text) < 3:  # digits as printed, not letters mapped to them
         return None, 0.0
     return compact.lower() if compact.startswith("E") else compact, 0.4

@@ -46,3 +46,8 @@ def test_code_like_ends_a_value_only_when_printed_clearly() -> None:
     assert is_code_like("D.3")
     assert not is_code_like("CI")  # the body code "CI" reads like C.1 only at a cost
     assert not is_code_like("TIPO")
+
+
+def test_the_small_letter_of_a_code_read_as_a_capital() -> None:
+    assert [h.code for h in parse_code("C4A")] == ["C.4a"]
+    assert parse_code("C4A")[0].cost > parse_code("C4a")[0].cost

@@ -170,3 +170,17 @@ def test_a_make_printed_without_its_code_is_taken_when_it_matches_the_vin() -> N
 def test_a_value_glued_to_its_label_by_underscores_is_split_off() -> None:
     lines = _lines(_row(100, [(50, "A"), (80, "/"), (110, "Inschrijving__1-VWE-752")]))
     assert _read(lines, "BEL")["registration_number"] == "1-VWE-752"
+
+
+def test_a_misread_code_keeps_its_value_and_never_takes_the_next_fields_line() -> None:
+    """"ci" for C.1 is a dear guess; the line below starts with C.4a ("C4a") and is C.4a's own
+    value, not the holder; "Kk" for K loses the code, but K's value has a shape of its own."""
+    lines = _lines(
+        _row(100, [(50, "ci"), (120, "SARL"), (200, "TAXIS"), (300, "LEBLANC")]),
+        _row(150, [(50, "C4a"), (120, "EST"), (180, "LE"), (230, "PROPRIETAIRE"),
+                   (450, "DU"), (500, "VEHICULE")]),
+        _row(200, [(50, "Kk"), (110, "e2*2018/858*1551*35")]),
+    )
+    fields = _read(lines, "FRA")
+    assert fields["holder_name"] == "SARL TAXIS LEBLANC"
+    assert fields["type_approval_number"] == "e2*2018/858*1551*35"

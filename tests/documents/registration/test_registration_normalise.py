@@ -108,6 +108,10 @@ def test_type_approval_numbers() -> None:
     assert normalise_approval("€2 * 2007/46 * 0534 * 12")[0] == "e2*2007/46*0534*12"
     assert normalise_approval("e1+2001/116+0363+06")[0] == "e1*2001/116*0363*06"
     assert normalise_approval("NUMERO")[0] is None
+    # stars lost or misread: the known framework directive places them
+    assert normalise_approval("<6*2007/46091908") == ("e6*2007/46*0919*08", 0.75)
+    assert normalise_approval("e6*98/14°2441*05")[0] == "e6*98/14*2441*05"
+    assert normalise_approval("e6*2007/4609190")[1] < 0.5  # a digit short: not placed
 
 
 def test_numbers_within_bounds() -> None:
