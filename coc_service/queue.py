@@ -46,6 +46,7 @@ JOBS: dict[str, JobSpec] = {
     "reconcile": JobSpec("workers.maintenance.reconcile", "maintenance", 300, retries=0),
     "apply_retention": JobSpec("workers.maintenance.apply_retention", "maintenance", 1800, 1),
     "send_mail": JobSpec("workers.notifications.send_mail", "orders", 60, 5, (30, 120, 600)),
+    "forward_order": JobSpec("workers.suppliers.forward_order", "suppliers", 300),
 }
 
 

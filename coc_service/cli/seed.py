@@ -10,7 +10,7 @@ from coc_service.accounts.passwords import hash_password
 from coc_service.cli.common import friendly_errors, load_runtime
 from coc_service.db import Role, Supplier, User
 from coc_service.errors import CocError
-from coc_service.suppliers.catalogue import upsert_catalogue
+from coc_service.suppliers.catalogue import DEMO_SUPPLIERS, upsert_catalogue
 
 DEMO_PASSWORD = "demo-coc-2026"
 DEMO_USERS = (
@@ -18,8 +18,9 @@ DEMO_USERS = (
     ("agent1@coc.example.fr", Role.STAFF, None),
     ("agent2@coc.example.fr", Role.STAFF, None),
     ("dpo@coc.example.fr", Role.PRIVACY, None),
-    ("portail@euro-coc.example", Role.SUPPLIER, "euro-coc"),
-    ("portail@nordauto.example", Role.SUPPLIER, "nordauto"),
+    # one portal account per demo supplier: portail@<the supplier's domain>
+    *((f"portail@{email.rsplit('@', 1)[1]}", Role.SUPPLIER, code)
+      for code, _name, email in DEMO_SUPPLIERS),
 )
 
 
@@ -35,11 +36,19 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
         if supplier_code:
             supplier = session.scalars(select(Supplier).where(Supplier.code == supplier_code)).one()
             supplier_id = supplier.id
+            if _has_portal_account(session, supplier_id):
+                continue
         session.add(
             User(email=email, role=role.value, password_hash=hash_password(DEMO_PASSWORD),
                  supplier_id=supplier_id)
         )
     return [(email, role.value) for email, role, _ in DEMO_USERS]
+
+
+def _has_portal_account(session: Session, supplier_id: str) -> bool:
+    stmt = select(User.id).where(User.role == Role.SUPPLIER.value,
+                                 User.supplier_id == supplier_id)
+    return session.scalars(stmt).first() is not None
 
 
 @click.command("seed-demo")

@@ -14,7 +14,7 @@ from coc_service.queue import QUEUE_NAMES
 
 # imported once in the parent so each forked job starts warm (OpenCV, the glyph classifier)
 PRELOAD = ("coc_service.documents.pipeline", "coc_service.checks", "workers.documents",
-           "workers.orders", "workers.maintenance")
+           "workers.orders", "workers.suppliers", "workers.maintenance")
 
 
 @click.command("worker")

@@ -208,5 +208,7 @@ def evaluate(session: Session, runtime: Runtime, order_id: str) -> str | None:
     order.evaluated_digest = digest
     target = OrderStatus.AUTO_APPROVED if outcome == "auto_approved" else OrderStatus.NEEDS_REVIEW
     transition(session, order, target, actor=SYSTEM, reason="; ".join(reasons)[:2000])
+    if target is OrderStatus.AUTO_APPROVED:
+        enqueue_after_commit(session, "forward_order", order.id)  # to the supplier
     log.info("order evaluated", extra={"order_id": order.id, "outcome": outcome})
     return target.value

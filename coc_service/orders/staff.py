@@ -12,6 +12,7 @@ from coc_service.db.orders import Order
 from coc_service.orders.errors import WrongDocumentKind
 from coc_service.orders.lifecycle import OrderStatus, transition
 from coc_service.orders.processing import SCAN_KINDS
+from coc_service.queue import enqueue_after_commit
 
 #: what Document.error_code says on the document a customer must replace
 REUPLOAD_REQUESTED = "reupload_requested"
@@ -45,11 +46,15 @@ def _requested(order: Order, kind: str) -> bool:
 
 
 def approve(session: Session, order: Order, *, actor: str, reason: str = "") -> str:
-    """Approve an order in review (needs_review → approved) and return its status."""
+    """Approve an order in review (needs_review → approved) and return its status.
+
+    The order is forwarded to its supplier by a job queued for after the caller's commit.
+    """
     if order.status == OrderStatus.APPROVED.value:
         return order.status
     transition(session, order, OrderStatus.APPROVED, actor=actor, reason=reason or "approved")
     session.flush()
+    enqueue_after_commit(session, "forward_order", order.id)  # to the supplier
     return order.status
 
 

@@ -82,7 +82,8 @@ def order_view(order: Order, *, locale: str = "en") -> dict[str, Any]:
     [{code, message}], actions [codes such as "upload_identity", "submit",
     "reupload_registration", "download_certificate"].
     """
-    documents = order.current_documents()
+    # the supplier's bundle is ours and the supplier's working copy, not the customer's
+    documents = [d for d in order.current_documents() if d.kind != "bundle"]
     fr = locale.startswith("fr")
     return {
         "id": order.id,

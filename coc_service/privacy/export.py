@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coc_service.db.accounts import User
+from coc_service.db.accounts import Role, User
 from coc_service.db.base import utcnow
 from coc_service.db.orders import Document, Order
 from coc_service.db.privacy import PrivacyRequest
@@ -60,12 +60,12 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _who(actor: str, user: User) -> str:
+def _who(actor: str, user: User, roles: dict[str, str]) -> str:
     if actor in (user.id, "customer"):
         return "you"
     if actor in ("system", "supplier", "staff"):
         return actor
-    return "staff"
+    return "supplier" if roles.get(actor) == Role.SUPPLIER.value else "staff"
 
 
 def _document_json(document: Document, path: str | None) -> dict[str, Any]:
@@ -79,7 +79,8 @@ def _document_json(document: Document, path: str | None) -> dict[str, Any]:
     }
 
 
-def _order_json(order: Order, user: User, files: dict[str, str | None]) -> dict[str, Any]:
+def _order_json(order: Order, user: User, files: dict[str, str | None],
+                roles: dict[str, str]) -> dict[str, Any]:
     return {
         "id": order.id, "reference": order.reference, "status": order.status,
         "created_at": _iso(order.created_at), "submitted_at": _iso(order.submitted_at),
@@ -94,7 +95,8 @@ def _order_json(order: Order, user: User, files: dict[str, str | None]) -> dict[
         "terms_accepted_at": _iso(order.terms_accepted_at),
         "marketing_consent": order.marketing_consent,
         "timeline": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.created_at),
-                      "by": _who(t.actor, user), "reason": t.reason} for t in order.transitions],
+                      "by": _who(t.actor, user, roles), "reason": t.reason}
+                     for t in order.transitions],
         "checks": [{"name": c.name, "status": c.status, "detail": c.detail,
                     "detail_fr": c.detail_fr} for c in order.checks],
         "documents": [_document_json(d, files.get(d.id)) for d in order.documents],
@@ -163,7 +165,10 @@ def export_personal_data(
                                    .order_by(PrivacyRequest.created_at))
         data = _account_json(user)
         data["generated_at"] = _iso(utcnow())
-        data["orders"] = [_order_json(order, user, files) for order in orders]
+        actors = {t.actor for order in orders for t in order.transitions}
+        roles = {row.id: row.role for row in
+                 session.execute(select(User.id, User.role).where(User.id.in_(actors)))}
+        data["orders"] = [_order_json(order, user, files, roles) for order in orders]
         data["privacy_requests"] = [{"kind": r.kind, "status": r.status,
                                      "at": _iso(r.created_at)} for r in requests]
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))

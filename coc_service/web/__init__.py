@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "coc_service.web.track",
     "coc_service.web.accounts",
     "coc_service.web.staff",
+    "coc_service.web.supplier",
 )
 
 

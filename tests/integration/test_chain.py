@@ -20,7 +20,8 @@ from tests.integration.conftest import LiveEnv, place_order
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.ocr, pytest.mark.db]
 
-SETTLED = {OrderStatus.AUTO_APPROVED.value, OrderStatus.NEEDS_REVIEW.value}
+# auto-approved orders go on to the supplier in the same burst
+SETTLED = {OrderStatus.FORWARDED.value, OrderStatus.NEEDS_REVIEW.value}
 
 
 def _snapshot(live: LiveEnv) -> dict[str, object]:
@@ -39,18 +40,19 @@ def _reconcile(live: LiveEnv) -> dict[str, int]:
         return reconcile(session, stuck_after=timedelta(0)).as_dict()
 
 
-def test_submitted_order_reaches_auto_approved(live: LiveEnv) -> None:
+def test_submitted_order_is_auto_approved_and_forwarded(live: LiveEnv) -> None:
     order_id = place_order(live.runtime, seed=11)
     live.run_worker_burst()
     with live.runtime.db.transaction() as session:
         order = session.get(Order, order_id)
         assert order is not None
         names = {c.name: c.status for c in order.checks}
-        assert order.status == "auto_approved", names
+        assert order.status == "forwarded", names
         assert names["vin_match"] == "pass"
         assert names["document_types"] == "pass"
         assert [t.to_status for t in order.transitions] == [
-            "draft", "submitted", "processing", "auto_approved"]
+            "draft", "submitted", "processing", "auto_approved", "forwarded"]
+        assert [d.kind for d in order.documents].count("bundle") == 1
         assert all(d.status == "processed" for d in order.documents)
 
 

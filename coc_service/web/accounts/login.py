@@ -113,7 +113,9 @@ def login() -> Response | str | tuple[str, int]:
         if user is not None and valid and user.status == AccountStatus.ACTIVE.value:
             if user.password_hash and needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            home = "staff.queue" if user.role in STAFF_ROLES else "accounts.orders"
+            home = ("staff.queue" if user.role in STAFF_ROLES
+                    else "supplier.orders" if user.role == Role.SUPPLIER.value
+                    else "accounts.orders")
             target = safe_next(session.get("after_login"), url_for(home))
             draft = session.get("draft")
             guest_orders = session.get("guest_orders")
