@@ -38,6 +38,8 @@ def supplier(app: Any, shop: Any) -> Any:
     client = app.test_client()
     response = login(client, supplier_account(shop, "euro-coc"))
     assert response.headers["Location"].endswith("/fournisseur")  # the portal, not "my orders"
+    menu = client.get("/").get_data(as_text=True)
+    assert 'href="/fournisseur">Espace fournisseur' in menu and "Back-office" not in menu
     return client
 
 

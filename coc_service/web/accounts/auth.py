@@ -100,7 +100,9 @@ def init_auth(app: Flask) -> None:
 
     @app.context_processor
     def _inject_user() -> dict[str, Any]:
-        return {"current_user": current_user(), "is_staff": _is_staff()}
+        user = current_user()
+        return {"current_user": user, "is_staff": _is_staff(),
+                "is_supplier": user is not None and user.role == Role.SUPPLIER.value}
 
     @app.after_request
     def _no_store_for_people(response: Response) -> Response:
