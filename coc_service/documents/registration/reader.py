@@ -38,7 +38,12 @@ from coc_service.documents.registration.normalise import (
     vin_plausibility,
     vin_repairs,
 )
-from coc_service.documents.registration.reread import crop_box, read_stacked, snap_to_line
+from coc_service.documents.registration.reread import (
+    crop_box,
+    extend_along_ink,
+    read_stacked,
+    snap_to_line,
+)
 from coc_service.documents.registration.vin_vote import decide_vin
 from coc_service.documents.types import Box, Field, Limits, Page, Reading
 
@@ -131,7 +136,8 @@ def read_page(page: Page, limits: Limits) -> PageRead:
         regions = [union_box(vin_cand.words)]
     else:
         text_height = float(np.median([ln.height for ln in lines])) if lines else 20.0
-        regions = [snap_to_line(grey, box, text_height) for box in vin_regions(lines)[:1]]
+        regions = [extend_along_ink(grey, snap_to_line(grey, box, text_height))
+                   for box in vin_regions(lines)[:1]]
     second = _second_read(grey, clean, regions if _needs_second_read(vin_cand, glyphs) else [],
                           band_lines if len(glyphs) < len(band_lines) else [], limits)
     band = _band_reading(band_lines, glyphs, second, vin_cand.value if vin_cand else None)

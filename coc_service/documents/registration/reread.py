@@ -97,3 +97,32 @@ def snap_to_line(grey: np.ndarray, box: Box, text_height: float) -> Box:
         return box
     run = max(runs, key=lambda r: r.width)
     return (x + run.left, y + run.top, run.width, run.height)
+
+
+def extend_along_ink(grey: np.ndarray, box: Box, *, max_gap: float = 1.2) -> Box:
+    """Return `box` widened left and right along its own row of print, up to a gap wider than
+    `max_gap` times its height: OCR may put the end of a word on another line ("...B887" here,
+    "207" above), and a crop of the word's box alone would cut the VIN short."""
+    x, y, w, h = box
+    if h <= 2 or w <= 2:
+        return box
+    top, bottom = max(0, y + h // 5), min(grey.shape[0], y + h - h // 5)
+    row = grey[top:bottom]
+    if row.size == 0:
+        return box
+    _, ink = cv2.threshold(row, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    inked = ink.sum(axis=0) > 0
+    limit = int(max_gap * h)
+
+    def reach(start: int, step: int) -> int:
+        edge, gap, i = start, 0, start + step
+        while 0 <= i < inked.size and gap <= limit:
+            if inked[i]:
+                edge, gap = i, 0
+            else:
+                gap += 1
+            i += step
+        return edge
+
+    left, right = reach(x, -1), reach(min(x + w - 1, inked.size - 1), 1)
+    return (left, y, max(w, right - left + 1), h)

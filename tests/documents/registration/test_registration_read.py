@@ -96,3 +96,22 @@ def test_identity_documents_are_not_taken_for_certificates(kind: str) -> None:
 def test_a_blank_page_is_no_certificate() -> None:
     blank = np.full((900, 1400), 235, np.uint8)
     assert read_registration([Page(index=1, image=blank)], limits=Limits()) is None
+
+
+def test_a_vin_crop_reaches_the_end_of_its_printed_word() -> None:
+    """OCR may move a VIN's last characters to another line; the crop follows the ink."""
+    import cv2
+    import numpy as np
+
+    from coc_service.documents.registration.reread import extend_along_ink
+
+    page = np.full((120, 1400), 235, np.uint8)
+    cv2.putText(page, "UU14U8RA49B887207", (40, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
+    cv2.putText(page, "2542", (1150, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
+    ink = np.where((page < 128).any(axis=0))[0]
+    vin_end = int(ink[ink < 1000].max())
+    half = (40, 45, 300, 40)  # the box OCR gave: the first part of the VIN only
+    x, y, w, h = extend_along_ink(page, half)
+    assert (y, h) == (45, 40)
+    assert x <= 41 and x + w >= vin_end  # the whole VIN...
+    assert x + w < 1150  # ...and not the mass printed further right
