@@ -88,8 +88,9 @@ def _registration(country: str, rng: random.Random, *, approval: str | None) -> 
         return synth_registration.generate_registration(country, rng)
     original = synth_registration.make_values
 
-    def with_k(c: str, r: random.Random) -> tuple[dict[str, str], dict[str, str]]:
-        printed, truth = original(c, r)
+    def with_k(c: str, r: random.Random, **options: Any) -> tuple[dict[str, str],
+                                                                  dict[str, str]]:
+        printed, truth = original(c, r, **options)
         printed["K"], truth["type_approval_number"] = approval, approval
         return printed, truth
 
