@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from coc_service.documents import ocr
+from coc_service.documents.glyphs import vin_glyph_log_probabilities
 from coc_service.documents.registration.band import (
     BandReading,
     clean_band_line,
@@ -54,6 +55,7 @@ _FULL_PSM = 11
 # make different mistakes, which the vote then outweighs.
 _VIN_VARIANTS = (("grey", 32), ("clean", 32), ("grey", 44))
 _BAND_HEIGHT = 36
+_GLYPH_TEXT_HEIGHT = 40  # the glyph classifier's crops: text this tall, a J's hook kept whole
 _CLEAR_CODE_COST = 0.2
 # The contract's fields first, then the other codes in their printed order.
 _FIELD_ORDER = tuple(dict.fromkeys((
@@ -146,7 +148,8 @@ def read_page(page: Page, limits: Limits) -> PageRead:
     decision = decide_vin([s for s in print_sources if s], glyphs,
                           band.vin_candidates if band is not None else [],
                           base=vin_cand.score if vin_cand else 0.45,
-                          make=str(fields["make"].value) if "make" in fields else None)
+                          make=str(fields["make"].value) if "make" in fields else None,
+                          printed=_printed_glyphs(grey, regions))
     if decision is not None:
         fields["vin"] = Field(decision.value, decision.confidence, page.index,
                               regions[0] if regions else band_box,
@@ -217,6 +220,16 @@ def _band_reading(band_lines: list[Line], glyphs: list[GlyphLine],
     return _parse_band_reads([clean_band_line(ln.text) for ln in band_lines],
                              [clean_band_line(t) for k, t in second if k.startswith("band")],
                              expected_vin)
+
+
+def _printed_glyphs(grey: np.ndarray, regions: list[Box]) -> np.ndarray | None:
+    """Return the printed VIN's (17, 33) log-probabilities by the multi-font glyph classifier,
+    a reading free of Tesseract's language model (which turns 5 into S even on clean print);
+    None when its crop cannot be cut into 17 characters."""
+    if not regions:
+        return None
+    crop = crop_box(grey, regions[0], text_height=_GLYPH_TEXT_HEIGHT, pad_x=0.9, pad_y=0.6)
+    return vin_glyph_log_probabilities(crop) if crop.size else None
 
 
 def _needs_second_read(cand: Candidate | None, glyphs: list[GlyphLine]) -> bool:

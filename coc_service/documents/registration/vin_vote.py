@@ -62,9 +62,14 @@ def _band_cells(candidates: list[str], lines: list[GlyphLine]) -> tuple[np.ndarr
 
 
 def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
-               band_options: list[str], *, base: float, make: str | None = None
-               ) -> VinDecision | None:
-    """Return the VIN the reads make most likely, or None when there is nothing to decide."""
+               band_options: list[str], *, base: float, make: str | None = None,
+               printed: np.ndarray | None = None) -> VinDecision | None:
+    """Return the VIN the reads make most likely, or None when there is nothing to decide.
+
+    `printed` holds the printed VIN's (17, 33) log-probabilities by the glyph classifier
+    (coc_service.documents.glyphs), columns in VIN_ALPHABET's order; they add to every
+    position's score like the band's, and alone can decide a VIN Tesseract could not read.
+    """
     weighted: list[tuple[str, float]] = []
     for options in print_sources:
         for vin in options:
@@ -72,7 +77,7 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
     totals: dict[str, float] = {}
     for vin, w in weighted:
         totals[vin] = totals.get(vin, 0.0) + w
-    if not totals and not band_options:
+    if not totals and not band_options and printed is None:
         return None
     # The band is searched for the VIN the print supports best: a layout-agnostic search for
     # any candidate could match a shifted one ("A" of "CRFRA" + the VIN's first 16).
@@ -91,6 +96,8 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
             if band is not None:
                 logp, charset = band
                 scores[i, j] += float(logp[i, charset.index(ch)])
+    if printed is not None:
+        scores += printed
     first = weighted[0][0] if weighted else None
     chosen = []
     for i in range(17):
@@ -106,6 +113,10 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
     if len(firsts) > 1 or (firsts and value not in firsts):
         notes.append(f"vin: readings differ ({', '.join(firsts)}); chose {value}")
     agree = sum(w for vin, w in weighted if vin == value) / total if total else 0.0
+    if printed is not None:  # the classifier's mean probability of the chosen characters
+        glyph_p = float(np.mean(np.exp([printed[i, VIN_ALPHABET.index(c)]
+                                         for i, c in enumerate(value)])))
+        agree = glyph_p if not total else 0.5 * agree + 0.5 * glyph_p
     if band is not None:
         logp, charset = band
         band_p = float(np.mean(np.exp([logp[i, charset.index(c)] for i, c in enumerate(value)])))
