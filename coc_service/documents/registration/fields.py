@@ -155,8 +155,14 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
         text = clean_text(_joined(words))
         letters = sum(c.isalpha() for c in text)
         alnum = sum(c.isalnum() for c in text)
-        if (kind == "text" and alnum >= 1) or (letters >= 2 and letters >= 0.6 * len(text)):
+        digits = alnum - letters
+        if kind == "name" and digits >= 3:
+            pass  # a house number and a postcode: the address below the name, not the name
+        elif (kind == "text" and alnum >= 1) or (letters >= 2 and letters >= 0.6 * len(text)):
             offer(text, 0.7 if kind == "name" else 0.6, words)
+    if best is not None and kind in ("name", "text", "make", "word", "code") and parse_date(
+            best[0]):
+        return None  # a date is some date field's value, never a name, a model or a type
     if best is not None and kind in ("name", "text", "make", "word"):
         # Certificates print values in capitals; mostly lower-case words are a printed label.
         raw = _joined(best[2])

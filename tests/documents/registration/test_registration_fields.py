@@ -184,3 +184,22 @@ def test_a_misread_code_keeps_its_value_and_never_takes_the_next_fields_line() -
     fields = _read(lines, "FRA")
     assert fields["holder_name"] == "SARL TAXIS LEBLANC"
     assert fields["type_approval_number"] == "e2*2018/858*1551*35"
+
+
+def test_a_date_is_never_a_model_and_an_address_never_a_name() -> None:
+    """On a blurred page the codes of I and C.1.3 are lost; their values must not be taken
+    for D.3 and C.1, which sit just above them."""
+    lines = _lines(
+        _row(100, [(50, "C.1"), (120, "WEBER"), (215, "JURGEN")]),
+        _row(150, [(50, "CL"), (120, "64"), (170, "GARTENWEG"), (330, "10115"), (430, "BERLIN")]),
+        _row(200, [(50, "D.3"), (120, "GIULIA")]),
+        _row(250, [(50, "Dx"), (120, "18.12.2024")]),
+    )
+    lines_without_name = _lines(
+        _row(150, [(50, "C.1"), (120, "64"), (170, "GARTENWEG"), (330, "10115"),
+                   (430, "BERLIN")]),
+        _row(250, [(50, "D.3"), (120, "18.12.2024")]),
+    )
+    assert _read(lines, "DEU")["holder_name"] == "WEBER JURGEN"
+    fields = _read(lines_without_name, "DEU")
+    assert "holder_name" not in fields and "commercial_name" not in fields
