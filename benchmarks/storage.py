@@ -5,9 +5,15 @@
 Throughput: the same bytes written and read through each store and through a plain
 `shutil.copyfileobj` between files (local) or a plain boto3 `upload_fileobj`/`download_fileobj`
 (S3, moto server on loopback), in the same run, interleaved; the ratio is encrypted / plain
-(medians of `--repeat` runs). Memory: a fresh child process per store and size measures the
-RSS high-water mark (reset through /proc/self/clear_refs before each operation) and the
-tracemalloc peak of a put and of a full read; both must stay flat as the object grows.
+(medians of `--repeat` runs). Every write, the reads' output files included, goes to a new
+object or file, as the service's do (document keys are never reused); what the previous run
+wrote is deleted outside the timing, for the plain copy and the stores alike. (Overwriting
+would time filesystem work that differs between the store's atomic rename over the old file
+and the plain copy's truncate in place, both of which make ext4 start writing back at once.)
+
+Memory: a fresh child process per store and size measures the RSS high-water mark (reset
+through /proc/self/clear_refs before each operation) and the tracemalloc peak of a put and of a
+full read; both must stay flat as the object grows.
 """
 
 from __future__ import annotations
@@ -79,16 +85,33 @@ def make_source(path: Path, size: int) -> None:
             left -= len(block)
 
 
-def timed(runs: dict[str, Callable[[], None]], repeat: int) -> dict[str, float]:
+def timed(runs: dict[str, Callable[[], None]], repeat: int,
+          before: dict[str, Callable[[], None]] | None = None) -> dict[str, float]:
     """Return the median seconds of each run; runs are interleaved so that background load
-    and page-cache write-back fall on all of them alike."""
+    and page-cache write-back fall on all of them alike. `before[name]` runs untimed first."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, run in runs.items():
+            if before and name in before:
+                before[name]()
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+class Outputs:
+    """Names a new output for each write and deletes the previous one (called untimed)."""
+
+    def __init__(self, delete: Callable[[str], None], make: Callable[[int], str]) -> None:
+        self.delete, self.make = delete, make
+        self.count = 0
+        self.current = make(0)
+
+    def next(self) -> None:
+        self.delete(self.current)
+        self.count += 1
+        self.current = self.make(self.count)
 
 
 def copy_file(src: Path, dst: Path, *, fsync: bool = False) -> None:
@@ -112,67 +135,82 @@ def _throughput_one_size(size: int, repeat: int, endpoint: str | None, work: Pat
     from coc_service.storage.local import LocalDocumentStore
     from coc_service.storage.s3 import S3DocumentStore
 
-    source, plain, out = work / "source", work / "plain", work / "out"
+    source = work / "source"
     make_source(source, size)
+    reads = Outputs(lambda name: (work / name).unlink(missing_ok=True), lambda n: f"out{n}")
 
-    def enc_write(store: Any) -> Callable[[], None]:
+    def enc_write(store: Any, keys: Outputs) -> Callable[[], None]:
         def run() -> None:
             with source.open("rb") as fin:
-                store.put(KEY, fin, DATA_KEY)
+                store.put(keys.current, fin, DATA_KEY)
         return run
 
-    def enc_read(store: Any) -> Callable[[], None]:
+    def enc_read(store: Any, keys: Outputs) -> Callable[[], None]:
         def run() -> None:
-            with store.open(KEY, DATA_KEY) as stream, out.open("wb") as fout:
+            with store.open(keys.current, DATA_KEY) as stream, \
+                    (work / reads.current).open("wb") as fout:
                 shutil.copyfileobj(stream, fout, COPY_BUFFER)
         return run
 
+    plain = Outputs(lambda name: (work / name).unlink(missing_ok=True), lambda n: f"plain{n}")
+
     def plain_copy(fsync: bool) -> Callable[[], None]:
-        return lambda: copy_file(source, plain, fsync=fsync)
+        return lambda: copy_file(source, work / plain.current, fsync=fsync)
 
     def plain_read() -> None:
-        copy_file(plain, out)
+        copy_file(work / plain.current, work / reads.current)
 
     for fsync in (False, True):
         store = LocalDocumentStore(work / f"store-{fsync}", fsync=fsync)
-        t = timed({"plain_w": plain_copy(fsync), "enc_w": enc_write(store),
-                   "plain_r": plain_read, "enc_r": enc_read(store)}, repeat)
+        keys = Outputs(store.delete, lambda n: f"{KEY}.r{n}")
+        t = timed({"plain_w": plain_copy(fsync), "enc_w": enc_write(store, keys),
+                   "plain_r": plain_read, "enc_r": enc_read(store, keys)}, repeat,
+                  before={"plain_w": plain.next, "enc_w": keys.next, "plain_r": reads.next,
+                          "enc_r": reads.next})
         _row(f"local{' + fsync' if fsync else ''} vs copyfileobj", size,
              t["plain_w"], t["enc_w"], t["plain_r"], t["enc_r"])
+        store.delete(keys.current)
     if not endpoint:
         return
     client = s3_client(endpoint)
     bucket = f"bench-{os.getpid()}-{size // MB}"
     make_bucket(client, bucket)
     s3 = S3DocumentStore(client, bucket)
+    s3_keys = Outputs(s3.delete, lambda n: f"{KEY}.r{n}")
+    s3_plain = Outputs(lambda name: client.delete_object(Bucket=bucket, Key=name),
+                       lambda n: f"plain{n}")
 
     def plain_up() -> None:
         with source.open("rb") as fin:
-            client.upload_fileobj(fin, bucket, "plain")
+            client.upload_fileobj(fin, bucket, s3_plain.current)
 
     def plain_down() -> None:
-        with out.open("wb") as fout:
-            client.download_fileobj(bucket, "plain", fout)
+        with (work / reads.current).open("wb") as fout:
+            client.download_fileobj(bucket, s3_plain.current, fout)
 
-    t = timed({"plain_w": plain_up, "enc_w": enc_write(s3), "plain_r": plain_down,
-               "enc_r": enc_read(s3), "copy_w": plain_copy(False), "copy_r": plain_read}, repeat)
+    t = timed({"plain_w": plain_up, "enc_w": enc_write(s3, s3_keys), "plain_r": plain_down,
+               "enc_r": enc_read(s3, s3_keys), "copy_w": plain_copy(False), "copy_r": plain_read},
+              repeat, before={"plain_w": s3_plain.next, "enc_w": s3_keys.next,
+                              "copy_w": plain.next, "plain_r": reads.next, "enc_r": reads.next,
+                              "copy_r": reads.next})
     _row("s3 (moto) vs boto3 plain", size, t["plain_w"], t["enc_w"], t["plain_r"], t["enc_r"])
     # and against the local plain copy, the yardstick the issue names
     _row("s3 (moto) vs copyfileobj", size, t["copy_w"], t["enc_w"], t["copy_r"], t["enc_r"])
     s3.delete_prefix("orders/")
-    client.delete_object(Bucket=bucket, Key="plain")
+    for outputs in (s3_plain, plain, reads):
+        outputs.next()
 
 
 def crypto_ceiling(repeat: int) -> None:
     """Print what encryption alone costs: 64 MB sealed and opened in memory, no I/O at all."""
-    from coc_service.storage.crypto import decrypt_stream, encrypt_stream
+    from coc_service.storage.crypto import ObjectEncryptor, decrypt_stream, encrypt_stream
 
     size = 64 * MB
     plaintext = os.urandom(size)
     sealed = b"".join(encrypt_stream(plaintext, DATA_KEY, KEY))
 
-    def seal() -> None:
-        for _ in encrypt_stream(plaintext, DATA_KEY, KEY):
+    def seal() -> None:  # as the local store does: sealed batches, written from their buffer
+        for _ in ObjectEncryptor(DATA_KEY, KEY).batches(plaintext):
             pass
 
     def unseal() -> None:

@@ -23,6 +23,9 @@ from coc_service.db.session import Database, make_engine
 from coc_service.runtime import Runtime, build_runtime
 from coc_service.runtime import install as install_runtime
 
+# moto's S3 and KMS on loopback, for the storage and privacy tests
+pytest_plugins = ("tests.support.moto_server",)
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/15"

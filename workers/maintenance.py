@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from coc_service import runtime as runtimes
 from coc_service.orders.reconcile import reconcile as reconcile_orders
+from coc_service.privacy.retention_items import RetentionIncomplete
 
 
 def reconcile() -> dict[str, int]:
@@ -23,4 +24,7 @@ def apply_retention() -> dict[str, object]:
 
     runtime = runtimes.current()
     with runtime.db.transaction() as session:
-        return apply_policy(session, runtime, now=utcnow(), dry_run=False).as_dict()
+        report = apply_policy(session, runtime, now=utcnow(), dry_run=False)
+    if report.failed:  # the rest is committed; a failed job shows staff that some items wait
+        raise RetentionIncomplete(report.failed)
+    return report.as_dict()

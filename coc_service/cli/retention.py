@@ -82,3 +82,8 @@ def run(dry_run: bool, now_text: str | None) -> None:
         session.close()
     for line in render(report):
         click.echo(line)
+    if report.failed:
+        # each failed item was rolled back on its own and is retried by the next pass
+        for key, ids in report.failed.items():
+            click.echo(f"failed: {key}: {', '.join(ids)}", err=True)
+        raise click.exceptions.Exit(1)

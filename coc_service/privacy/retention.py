@@ -3,14 +3,15 @@
 `apply_retention` selects what each row's period has ended for at `now`, acts on it (or only
 reports it, with `dry_run`) and records one audit event per object touched. Everything it does
 marks its rows (erased_at, reduced_at, restricted, status erased, deleted), so a second pass at
-the same moment finds nothing left to do. The caller commits.
+the same moment finds nothing left to do.
+
+A real pass commits item by item (see retention_items.py): one item failing rolls back that item
+alone, is recorded and is tried again by the next pass; the rest goes on. A dry run commits
+nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,94 +31,36 @@ from coc_service.privacy.erasure import (
     reduce_order_data,
 )
 from coc_service.privacy.policy import RetentionPolicy, RetentionRule, load_policy
+from coc_service.privacy.retention_items import ItemPass, RetentionReport, RowOutcome
+
+__all__ = ["RetentionReport", "RowOutcome", "apply_retention", "last_contact",
+           "last_draft_activity"]
 
 if TYPE_CHECKING:
     from coc_service.runtime import Runtime
 
 _FINAL = tuple(s.value for s in FINAL)
-SYSTEM_ROLE = "system"
 
 
-@dataclass
-class RowOutcome:
-    """What one policy row did (or would do): how many objects, and their ids."""
-
-    key: str
-    action: str
-    keep_for: str
-    ids: list[str] = field(default_factory=list)
-    count: int = 0
-
-
-@dataclass
-class RetentionReport:
-    now: datetime
-    dry_run: bool
-    rows: list[RowOutcome] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(row.count for row in self.rows)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"now": self.now.isoformat(), "dry_run": self.dry_run,
-                "counts": {row.key: row.count for row in self.rows}}
-
-
-class _Pass:
+class _Pass(ItemPass):
     """One pass of the policy at `now`: each method applies one row."""
-
-    def __init__(self, session: Session, runtime: Runtime, policy: RetentionPolicy,
-                 now: datetime, dry_run: bool) -> None:
-        self.session, self.runtime, self.policy = session, runtime, policy
-        self.now, self.dry_run = now, dry_run
-
-    def outcome(self, rule: RetentionRule) -> RowOutcome:
-        return RowOutcome(rule.key, rule.action.value, str(rule.keep_for))
-
-    def audit(self, rule: RetentionRule, object_type: str, object_id: str | None,
-              details: dict[str, Any] | None = None) -> None:
-        audit.record(self.session, actor_id=None, actor_role=SYSTEM_ROLE,
-                     action=f"retention.{rule.key}", object_type=object_type,
-                     object_id=object_id, reason=f"retention policy {rule.key} ({rule.keep_for})",
-                     details=details)
-
-    def per_order(self, rule: RetentionRule, documents: Iterable[Document],
-                  act: Callable[[Order, list[Document]], list[str]]) -> RowOutcome:
-        """Group documents by order, act on each group (unless dry run); count documents."""
-        result = self.outcome(rule)
-        groups: dict[str, list[Document]] = defaultdict(list)
-        for document in documents:
-            groups[document.order_id].append(document)
-        for order_id, group in groups.items():
-            ids = [d.id for d in group]
-            if not self.dry_run:
-                ids = act(group[0].order, group)
-                if ids:
-                    self.audit(rule, "order", order_id, {"documents": ids})
-            result.ids.extend(ids)
-        result.count = len(result.ids)
-        return result
 
     # -- rows ------------------------------------------------------------------------------
 
     def draft_orders(self, rule: RetentionRule) -> RowOutcome:
         cutoff = rule.keep_for.before(self.now)
-        result = self.outcome(rule)
         drafts = self.session.scalars(
             select(Order).where(Order.status == OrderStatus.DRAFT.value,
                                 Order.updated_at <= cutoff, Order.created_at <= cutoff)
             .order_by(Order.created_at)
         ).all()
-        for order in drafts:
-            if last_draft_activity(self.session, order) > cutoff:
-                continue
-            result.ids.append(order.id)
-            if not self.dry_run:
-                purge_order(self.session, self.runtime, order, self.now)
-                self.audit(rule, "order", order.id)
-        result.count = len(result.ids)
-        return result
+        expired = [o for o in drafts if last_draft_activity(self.session, o) <= cutoff]
+        return self.each(rule, self.outcome(rule), "order", expired, self._purge)
+
+    def _purge(self, rule: RetentionRule, order: Order) -> None:
+        order_id = order.id
+        purge_order(self.session, self.runtime, order, self.now)
+        self.audit(rule, "order", order_id)
 
     def supplier_bundles(self, rule: RetentionRule) -> RowOutcome:
         cutoff = rule.keep_for.before(self.now)
@@ -163,20 +106,17 @@ class _Pass:
 
     def closed_account_orders(self, rule: RetentionRule) -> RowOutcome:
         cutoff = rule.keep_for.before(self.now)
-        result = self.outcome(rule)
         orders = self.session.scalars(
             select(Order).join(User, User.id == Order.user_id)
             .where(User.status != AccountStatus.ACTIVE.value, Order.status.in_(_FINAL),
                    Order.completed_at <= cutoff, Order.restricted.is_(False))
             .order_by(Order.id)
         ).all()
-        for order in orders:
-            result.ids.append(order.id)
-            if not self.dry_run:
-                done = archive_closed_order(self.session, self.runtime, order, self.now)
-                self.audit(rule, "order", order.id, {"documents": done["erased"]})
-        result.count = len(result.ids)
-        return result
+        return self.each(rule, self.outcome(rule), "order", orders, self._archive)
+
+    def _archive(self, rule: RetentionRule, order: Order) -> None:
+        done = archive_closed_order(self.session, self.runtime, order, self.now)
+        self.audit(rule, "order", order.id, {"documents": done["erased"]})
 
     def customer_accounts(self, rule: RetentionRule) -> RowOutcome:
         cutoff = rule.keep_for.before(self.now)
@@ -186,56 +126,58 @@ class _Pass:
                                User.status != AccountStatus.ERASED.value,
                                User.created_at <= cutoff).order_by(User.id)
         ).all()
-        for user in users:
-            if last_contact(self.session, user) > cutoff or open_orders(self.session, user):
-                continue
-            result.ids.append(user.id)
-            if not self.dry_run:
-                done = anonymise_user(self.session, self.runtime, user, self.now)
-                self.audit(rule, "user", user.id, {"orders": done["restricted"]})
+        expired_users = [u for u in users if last_contact(self.session, u) <= cutoff
+                         and not open_orders(self.session, u)]
+        self.each(rule, result, "user", expired_users, self._anonymise_user)
         guests = self.session.scalars(
             select(Customer).where(Customer.user_id.is_(None), Customer.restricted.is_(False),
                                    Customer.updated_at <= cutoff).order_by(Customer.id)
         ).all()
-        for customer in guests:
-            orders = self.session.scalars(select(Order).where(Order.customer_id == customer.id))
-            if any(o.status_changed_at > cutoff or o.status not in _FINAL for o in orders):
-                continue
-            result.ids.append(customer.id)
-            if not self.dry_run:
-                done = anonymise_customer(self.session, self.runtime, customer, self.now)
-                self.audit(rule, "customer", customer.id, {"orders": done["restricted"]})
-        result.count = len(result.ids)
-        return result
+        expired_guests = [g for g in guests if not any(
+            o.status_changed_at > cutoff or o.status not in _FINAL
+            for o in self.session.scalars(select(Order).where(Order.customer_id == g.id)))]
+        return self.each(rule, result, "customer", expired_guests, self._anonymise_guest)
+
+    def _anonymise_user(self, rule: RetentionRule, user: User) -> None:
+        done = anonymise_user(self.session, self.runtime, user, self.now)
+        self.audit(rule, "user", user.id, {"orders": done["restricted"]})
+
+    def _anonymise_guest(self, rule: RetentionRule, customer: Customer) -> None:
+        done = anonymise_customer(self.session, self.runtime, customer, self.now)
+        self.audit(rule, "customer", customer.id, {"orders": done["restricted"]})
 
     def order_records(self, rule: RetentionRule) -> RowOutcome:
         cutoff = rule.keep_for.before(self.now)
         # expired once 10 years have passed since the end of the year the order closed in
         year_start = datetime(cutoff.year, 1, 1, tzinfo=UTC)
-        result = self.outcome(rule)
         orders = self.session.scalars(
             select(Order).where(Order.status.in_(_FINAL), Order.completed_at < year_start)
             .order_by(Order.id)
         ).all()
-        for order in orders:
-            result.ids.append(order.id)
-            if not self.dry_run:
-                purge_order(self.session, self.runtime, order, self.now)
-                self.audit(rule, "order", order.id)
-        result.count = len(result.ids)
-        return result
+        return self.each(rule, self.outcome(rule), "order", orders, self._purge)
 
     def audit_events(self, rule: RetentionRule) -> RowOutcome:
         result = self.outcome(rule)
-        pruned = audit.prune_before(self.session, rule.keep_for.before(self.now),
-                                    dry_run=self.dry_run)
-        result.count = pruned.deleted
-        if pruned.last_deleted_id is not None:
-            result.ids.append(f"up-to-{pruned.last_deleted_id}")
-            if not self.dry_run:
-                self.audit(rule, "audit_log", None,
-                           {"deleted": pruned.deleted, "up_to_id": pruned.last_deleted_id})
+        cutoff = rule.keep_for.before(self.now)
+        if self.dry_run:
+            pruned = audit.prune_before(self.session, cutoff, dry_run=True)
+            result.count = pruned.deleted
+            if pruned.last_deleted_id is not None:
+                result.ids.append(f"up-to-{pruned.last_deleted_id}")
+            return result
+        counted: list[int] = []
+        self.item(rule, result, "audit_log", None, self._prune_audit, rule, cutoff, counted)
+        result.count = sum(counted)
         return result
+
+    def _prune_audit(self, rule: RetentionRule, cutoff: datetime, counted: list[int]) -> list[str]:
+        pruned = audit.prune_before(self.session, cutoff, dry_run=False)
+        if pruned.last_deleted_id is None:
+            return []
+        self.audit(rule, "audit_log", None,
+                   {"deleted": pruned.deleted, "up_to_id": pruned.last_deleted_id})
+        counted.append(pruned.deleted)
+        return [f"up-to-{pruned.last_deleted_id}"]
 
 
 def last_draft_activity(session: Session, order: Order) -> datetime:
@@ -270,12 +212,16 @@ def apply_retention(
 ) -> RetentionReport:
     """Apply every policy row at `now` (or only report with `dry_run`); return what was done.
 
-    `now` later than the real time applies the policy early (data erased before its period
-    ends): the CLI allows it only for dry runs; tests use it to travel in time.
+    A real pass commits `session` item by item, starting with whatever it already holds; a dry
+    run leaves the caller to roll back. `now` later than the real time applies the policy
+    early (data erased before its period ends): the CLI allows it only for dry runs; tests use
+    it to travel in time.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     policy = policy or load_policy(runtime.settings.retention_policy_file)
+    if not dry_run:
+        session.commit()  # so that an item's rollback can only ever undo that item
     run = _Pass(session, runtime, policy, now, dry_run)
     report = RetentionReport(now=now, dry_run=dry_run)
     for key in _ROW_ORDER:

@@ -19,19 +19,22 @@ any point as "the whole object is bad".
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import struct
-from collections.abc import Iterable, Iterator
-from typing import IO, Protocol
+from collections.abc import Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from coc_service.storage.digest import BackgroundDigest
 from coc_service.storage.errors import IntegrityError
+from coc_service.storage.sources import BlockFiller, Readable, Source, read_exact
+
+__all__ = ["DecryptingReader", "EncryptingReader", "ObjectEncryptor", "Readable", "Source",
+           "decrypt_stream", "encrypt_stream", "encrypted_size"]
 
 MAGIC = b"COCS"
 VERSION = 1
@@ -42,16 +45,6 @@ DATA_KEY_SIZE = 32
 _HEADER = struct.Struct(">4sBI32s4s")
 HEADER_SIZE = _HEADER.size
 _HKDF_INFO = b"coc-service object subkey v1\x00"
-
-
-class Readable(Protocol):
-    """Anything with a binary `read(size)`: files, sockets' makefile, raw and buffered streams."""
-
-    def read(self, size: int = -1, /) -> bytes | None: ...
-
-
-# What put() and encrypt_stream() accept: a binary file-like, an iterable of byte strings, bytes.
-Source = IO[bytes] | Iterable[bytes] | bytes | bytearray | memoryview
 
 
 def encrypted_size(plain_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
@@ -75,7 +68,7 @@ def _aad_prefix(header: bytes, object_key: str) -> bytes:
 
 
 class ObjectEncryptor:
-    """Seals one object; `chunks(source)` yields the header then each sealed chunk.
+    """Seals one object, either as `chunks(source)` or as `batches(source)` (the fast path).
 
     After the iterator is exhausted `size_plain`, `size_stored` and `sha256_plain` describe what
     was written.
@@ -87,46 +80,90 @@ class ObjectEncryptor:
         if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
             raise ValueError(f"chunk size must be between 1 and {MAX_CHUNK_SIZE}")
         salt = os.urandom(32)
-        self._prefix = os.urandom(4)
+        prefix = os.urandom(4)
         self.chunk_size = chunk_size
-        self.header = _HEADER.pack(MAGIC, VERSION, chunk_size, salt, self._prefix)
+        self.header = _HEADER.pack(MAGIC, VERSION, chunk_size, salt, prefix)
         self._aead = _cipher(data_key, salt, object_key)
-        self._aad = _aad_prefix(self.header, object_key)
+        # nonce and aad are rewritten in place for each chunk: prefix | index, and
+        # header | key | index | final flag
+        self._nonce = bytearray(prefix + bytes(8))
+        aad_prefix = _aad_prefix(self.header, object_key)
+        self._aad = bytearray(aad_prefix + bytes(9))
+        self._aad_at = len(aad_prefix)
         self._index = 0
-        self._hash = hashlib.sha256()
+        self._started = False
+        self._digest = BackgroundDigest()
         self.size_plain = 0
         self.size_stored = 0
 
     @property
     def sha256_plain(self) -> str:
-        return self._hash.hexdigest()
+        return self._digest.hexdigest()
 
-    def _seal(self, plaintext: bytes, final: bool) -> bytes:
-        index = self._index
+    def _seal_into(self, plaintext: memoryview, final: bool, out: memoryview) -> int:
+        """Seal one chunk into the start of `out`; return the bytes written there."""
+        struct.pack_into(">Q", self._nonce, 4, self._index)
+        struct.pack_into(">QB", self._aad, self._aad_at, self._index, final)
         self._index += 1
-        self._hash.update(plaintext)
-        self.size_plain += len(plaintext)
-        sealed = self._aead.encrypt(
-            self._prefix + struct.pack(">Q", index),
-            plaintext,
-            self._aad + struct.pack(">QB", index, final),
-        )
-        self.size_stored += len(sealed)
-        return sealed
+        size = len(plaintext) + TAG_SIZE
+        self._aead.encrypt_into(self._nonce, plaintext, self._aad, out[:size])
+        return size
+
+    def batches(self, source: Source, *, batch_chunks: int = 4) -> Iterator[memoryview]:
+        """Yield the encrypted object in pieces of up to `batch_chunks` sealed chunks.
+
+        The first piece starts with the header. Each piece is a view of a buffer reused for
+        the next one: write or copy it before asking for more. Memory is three buffers of
+        `batch_chunks` chunks (two of plaintext, one sealed), whatever the size of the object.
+        """
+        if self._started:
+            raise RuntimeError("an ObjectEncryptor seals one object only")
+        if batch_chunks < 1:
+            raise ValueError("a batch holds at least one chunk")
+        self._started = True
+        chunk = self.chunk_size
+        size = batch_chunks * chunk
+        # two plaintext buffers: the next batch is read while the current one is sealed, so
+        # that only the object's very last chunk is sealed final, and a buffer is refilled
+        # only once its previous batch has been hashed
+        buffers = (memoryview(bytearray(size)), memoryview(bytearray(size)))
+        hashing = [0, 0]  # the digest's ticket for each buffer's last batch
+        out = memoryview(bytearray(HEADER_SIZE + batch_chunks * (chunk + TAG_SIZE)))
+        out[:HEADER_SIZE] = self.header
+        start = HEADER_SIZE  # the header goes out with the first batch
+        filler = BlockFiller(source, step=chunk)
+
+        def fill(turn: int) -> memoryview:
+            self._digest.wait(hashing[turn])
+            view = buffers[turn][: filler.fill(buffers[turn])]
+            hashing[turn] = self._digest.update(view, background=len(view) == size)
+            return view
+
+        try:
+            turn = 0
+            current = fill(turn)
+            while True:
+                more = len(current) == size and not filler.ended
+                following = fill(1 - turn) if more else buffers[0][:0]
+                last = not following
+                written = start
+                for offset in range(0, max(len(current), 1), chunk):
+                    piece = current[offset : offset + chunk]
+                    final = last and offset + chunk >= len(current)
+                    written += self._seal_into(piece, final, out[written:])
+                self.size_plain += len(current)
+                self.size_stored += written
+                yield out[:written]
+                if last:
+                    return
+                start, current, turn = 0, following, 1 - turn
+        finally:
+            self._digest.close()
 
     def chunks(self, source: Source) -> Iterator[bytes]:
-        """Yield the encrypted object: header, then one sealed chunk per plaintext block."""
-        if self._index:
-            raise RuntimeError("an ObjectEncryptor seals one object only")
-        self.size_stored = len(self.header)
-        yield self.header
-        previous: bytes | None = None
-        # One block of look-ahead: a chunk is sealed as final only when nothing follows it.
-        for block in iter_blocks(source, self.chunk_size):
-            if previous is not None:
-                yield self._seal(previous, final=False)
-            previous = block
-        yield self._seal(previous if previous is not None else b"", final=True)
+        """Yield the encrypted object as byte strings (copies of what `batches` yields)."""
+        for piece in self.batches(source):
+            yield bytes(piece)
 
 
 def encrypt_stream(
@@ -173,9 +210,10 @@ def decrypt_stream(source: Readable, data_key: bytes, object_key: str) -> Iterat
 
 
 class _ChunkReader(io.RawIOBase):
-    """A readable raw stream over an iterator of byte strings."""
+    """A readable raw stream over an iterator of byte strings or of views of a reused buffer
+    (each piece is copied out before the next one is asked for)."""
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    def __init__(self, chunks: Iterator[bytes | memoryview]) -> None:
         super().__init__()
         self._chunks = chunks
         self._pending = memoryview(b"")
@@ -211,43 +249,5 @@ class EncryptingReader(_ChunkReader):
     """A readable raw stream of ciphertext over a plaintext source (for upload APIs)."""
 
     def __init__(self, encryptor: ObjectEncryptor, source: Source) -> None:
-        super().__init__(encryptor.chunks(source))
+        super().__init__(encryptor.batches(source))
         self.encryptor = encryptor
-
-
-def read_exact(stream: Readable, size: int) -> bytes:
-    """Return `size` bytes from `stream`, fewer only at its end (short reads are retried)."""
-    data = stream.read(size) or b""
-    if len(data) == size or not data:
-        return data
-    parts = [data]
-    got = len(data)
-    while got < size:
-        more = stream.read(size - got) or b""
-        if not more:
-            break
-        parts.append(more)
-        got += len(more)
-    return b"".join(parts)
-
-
-def iter_blocks(source: Source, size: int) -> Iterator[bytes]:
-    """Yield `source` in blocks of exactly `size` bytes, the last one shorter (never empty)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        source = io.BytesIO(bytes(source))
-    if hasattr(source, "read"):
-        stream: Readable = source  # type: ignore[assignment]
-        while True:
-            block = read_exact(stream, size)
-            if block:
-                yield block
-            if len(block) < size:
-                return
-    pending = bytearray()
-    for piece in source:
-        pending += piece
-        while len(pending) >= size:
-            yield bytes(pending[:size])
-            del pending[:size]
-    if pending:
-        yield bytes(pending)

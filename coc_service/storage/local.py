@@ -31,11 +31,14 @@ class LocalDocumentStore(DocumentStore):
     """Encrypted objects as files under `root`; `fsync` makes each put durable before it returns."""
 
     def __init__(
-        self, root: Path | str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, fsync: bool = True
+        self, root: Path | str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, fsync: bool = True,
+        batch_chunks: int = 4,
     ) -> None:
         self.root = Path(root)
         self.chunk_size = chunk_size
         self.fsync = fsync
+        # chunks sealed per write; a put holds three buffers of that many chunks
+        self.batch_chunks = batch_chunks
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*validate_key(key).split("/"))
@@ -72,14 +75,15 @@ class LocalDocumentStore(DocumentStore):
         if fd < 0:
             raise StorageUnavailable("local store: folder kept disappearing during put")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                for piece in encryptor.chunks(stream):
+            # unbuffered: each batch of sealed chunks is one write, straight from its buffer
+            with os.fdopen(fd, "wb", buffering=0) as handle:
+                for piece in encryptor.batches(stream, batch_chunks=self.batch_chunks):
                     try:
-                        handle.write(piece)
+                        while piece:
+                            piece = piece[handle.write(piece) :]
                     except OSError as exc:
                         raise _unavailable("write", exc) from None
                 try:
-                    handle.flush()
                     if self.fsync:
                         os.fsync(handle.fileno())
                 except OSError as exc:

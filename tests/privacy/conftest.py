@@ -2,20 +2,48 @@
 
 These tests commit on purpose (erasure deletes superseded objects only after the commit); the
 root `db` fixture's rollback really rolls back on SQLite too (see coc_service.db.session).
+
+`runtime` here overrides the root one to choose its document store by `store_kind`: the local
+folder unless a test module parametrises it (privacy_builders.BOTH_STORES) to run on S3 too,
+a versioned bucket of its own in moto's server.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from privacy_builders import Builder
 from sqlalchemy.orm import Session
 
-from coc_service.runtime import Runtime
+from coc_service.config import Settings
+from coc_service.runtime import Runtime, build_runtime
+from coc_service.runtime import install as install_runtime
+from coc_service.storage.s3 import S3DocumentStore
+from tests.support.moto_server import create_versioned_bucket
+
+if TYPE_CHECKING:
+    from tests.conftest import TestDatabase
+
+
+@pytest.fixture
+def store_kind() -> str:
+    return "local"
+
+
+@pytest.fixture
+def runtime(settings: Settings, db: TestDatabase, redis_client: object, store_kind: str,
+            request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    overrides: dict[str, Any] = {}
+    if store_kind == "s3":
+        client = request.getfixturevalue("s3_client")
+        overrides["store"] = S3DocumentStore(client, create_versioned_bucket(client))
+    rt = build_runtime(settings.with_overrides(database_url=db.url), db=db.database, **overrides)
+    install_runtime(rt)
+    yield rt
+    install_runtime(None)
+    rt.redis.close()
 
 
 @pytest.fixture
@@ -28,38 +56,3 @@ def session(runtime: Runtime) -> Iterator[Session]:
 @pytest.fixture
 def build(session: Session, runtime: Runtime) -> Builder:
     return Builder(session, runtime)
-
-
-_MOTO_SERVER = """
-import sys
-from moto.server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()
-server.stop()
-"""
-
-
-@pytest.fixture(scope="module")
-def moto_kms_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a moto server on 127.0.0.1 (a child process) for the KMS rotation test."""
-    log: Path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("wb") as err:
-        process = subprocess.Popen([sys.executable, "-c", _MOTO_SERVER], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=err)
-        assert process.stdout is not None and process.stdin is not None
-        line = process.stdout.readline()
-        if not line.strip().isdigit():
-            process.kill()
-            pytest.fail("moto server did not start; see moto.log")
-        try:
-            yield f"http://127.0.0.1:{int(line)}"
-        finally:
-            process.stdin.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            process.stdout.close()

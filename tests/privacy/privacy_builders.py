@@ -1,22 +1,28 @@
 """Builders for privacy tests: accounts, orders in any state, real encrypted documents.
 
-Documents are stored encrypted in the runtime's local store (under the test's tmp var dir) with
-a per-order data key wrapped by the runtime's local master key, exactly as the service does.
+Documents are stored encrypted in the runtime's store (the local folder under the test's tmp
+var dir, or a versioned S3 bucket in moto with BOTH_STORES) with a per-order data key wrapped
+by the runtime's local master key, exactly as the service does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coc_service.db import ApiToken, CheckResult, Customer, Document, Order, OrderTransition, User
 from coc_service.db.accounts import Address
 from coc_service.orders.lifecycle import FINAL
 from coc_service.runtime import Runtime
+from coc_service.storage.crypto import decrypt_stream
+from coc_service.storage.errors import IntegrityError
 
 T0 = datetime(2020, 3, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -25,6 +31,19 @@ GIVEN = "MARIANNE"
 EMAIL = "marianne.delacroix@example.fr"
 DOC_NUMBER = "X4RTBPFW4"
 VIN = "VF3LBBHZHKS123456"
+
+# a module mark: its tests run on the local folder and on S3 (moto, bucket versioning on)
+BOTH_STORES = pytest.mark.parametrize(
+    "store_kind", ["local", pytest.param("s3", marks=pytest.mark.services)])
+
+
+def opens(blob: bytes, data_key: bytes, object_key: str) -> bool:
+    """Whether a raw stored copy decrypts and authenticates under `data_key`."""
+    try:
+        b"".join(decrypt_stream(io.BytesIO(blob), data_key, object_key))
+    except IntegrityError:
+        return False
+    return True
 
 
 def payload(kind: str, order_id: str) -> bytes:
@@ -130,6 +149,24 @@ class Builder:
                                self.runtime.keys.unwrap(order.wrapped_data_key))
         self.session.flush()
         return document
+
+    def reupload(self, document: Document) -> bytes:
+        """Store new bytes under the document's key (an older version stays behind on S3)."""
+        order = self.session.get(Order, document.order_id)
+        assert order is not None and order.wrapped_data_key and document.storage_key
+        data = payload(document.kind, order.id)
+        self.runtime.store.put(document.storage_key, data,
+                               self.runtime.keys.unwrap(order.wrapped_data_key))
+        document.size_bytes = len(data)
+        document.sha256 = hashlib.sha256(data).hexdigest()
+        self.session.flush()
+        return data
+
+    def held_data_keys(self) -> list[bytes]:
+        """Return every data key the service can still recover (each order's wrapped key)."""
+        wrapped = self.session.scalars(select(Order.wrapped_data_key)
+                                       .where(Order.wrapped_data_key.is_not(None)))
+        return [self.runtime.keys.unwrap(w) for w in wrapped if w is not None]
 
     def transition(self, order: Order, to_status: str, at: datetime) -> None:
         self.session.add(OrderTransition(order_id=order.id, from_status=order.status,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from privacy_builders import DAY, EMAIL, GIVEN, SURNAME, T0, Builder
+from privacy_builders import BOTH_STORES, DAY, EMAIL, GIVEN, SURNAME, T0, Builder, opens
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,10 @@ from coc_service.privacy.accounts import (
 )
 from coc_service.privacy.retention import apply_retention
 from coc_service.runtime import Runtime
+from coc_service.storage.s3 import S3DocumentStore
+from tests.support.raw_objects import leftovers, stored_copies
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, BOTH_STORES]
 
 
 def account_with_history(build: Builder) -> tuple[User, dict[str, Order]]:
@@ -60,6 +62,7 @@ def test_deactivation(session: Session, runtime: Runtime, build: Builder) -> Non
     assert report.orders_cancelled == [review.id]
     for closed in (review, orders["completed"]):
         assert closed.restricted and closed.wrapped_data_key is None
+        assert leftovers(runtime.store, f"orders/{closed.id}/") == []
         assert all(d.erased_at is not None for d in closed.documents)
         assert closed.customer_snapshot == {"first_name": GIVEN, "last_name": SURNAME}
         assert not may_read_order(closed, "staff") and may_read_order(closed, "privacy")
@@ -106,14 +109,28 @@ def test_erasure_request_keeps_only_the_legal_archive(
     session: Session, runtime: Runtime, build: Builder
 ) -> None:
     user, orders = account_with_history(build)
+    completed = orders["completed"]
+    build.reupload(completed.documents[0])  # a customer's second try: two versions on S3
+    erased = [orders[name] for name in ("draft", "review", "completed")]
+    prefixes = [f"orders/{order.id}/" for order in erased]
+    backup = {entry: (blob, entry.rpartition("@")[0]) for prefix in prefixes
+              for entry, blob in stored_copies(runtime.store, prefix).items()}
+    assert len(backup) == 6 + (1 if isinstance(runtime.store, S3DocumentStore) else 0)
+
     report = request_erasure(session, runtime, user, actor=user, reason="erasure request")
     session.commit()
+
+    # every version and delete marker of the erased orders' objects is gone...
+    assert [leftovers(runtime.store, prefix) for prefix in prefixes] == [[], [], []]
+    # ...and the copies a backup took before cannot be opened with any key still held
+    held_keys = build.held_data_keys()
+    assert all(not opens(blob, data_key, key)
+               for blob, key in backup.values() for data_key in held_keys)
 
     assert report.status == "erased" and user.status == "erased"
     assert user.email == f"erased-{user.id}@erased.invalid" and user.password_hash is None
     customer = session.get(Customer, user.customer.id if user.customer else "")
     assert customer is not None and customer.email is None and customer.last_name is None
-    completed = orders["completed"]
     assert completed.restricted and completed.vin and completed.reference  # the record stays
     assert completed.billing_address["city"] == "Paris"
     assert "email" not in completed.customer_snapshot

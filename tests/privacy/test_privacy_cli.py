@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -17,9 +18,9 @@ from coc_service.config import SETTING_ENV_VARS, Settings
 from coc_service.db import Document, Order, migrate
 from coc_service.runtime import Runtime, build_runtime
 from coc_service.storage.errors import UnknownMasterKey
-from coc_service.storage.factory import aws_client
 from coc_service.storage.kms import KmsKeyProvider
 from coc_service.storage.local_keys import LocalKeyProvider
+from tests.support.moto_server import FAKE_CREDENTIALS, REGION
 
 pytestmark = pytest.mark.db
 
@@ -134,22 +135,38 @@ def test_keys_rotate_rewraps_and_documents_decrypt_with_the_new_key_only(
     assert var_dir.invoke("audit", "verify").exit_code == 0
 
 
-def test_keys_rotate_from_the_key_file_to_kms(var_dir: VarDir, moto_kms_endpoint: str) -> None:
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    client = aws_client("kms", endpoint_url=moto_kms_endpoint, region="eu-west-3", **credentials)
-    key_id = str(client.create_key(Description="coc-service test")["KeyMetadata"]["KeyId"])
-    env = dict(var_dir.env, COC_KMS_ENDPOINT_URL=moto_kms_endpoint, AWS_REGION="eu-west-3",
-               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+def test_keys_rotate_from_the_key_file_to_kms(
+    var_dir: VarDir, moto_endpoint: str, kms_client: Any, kms_key_id: str
+) -> None:
+    env = dict(var_dir.env, COC_KMS_ENDPOINT_URL=moto_endpoint, AWS_REGION=REGION,
+               AWS_ACCESS_KEY_ID=FAKE_CREDENTIALS["aws_access_key_id"],
+               AWS_SECRET_ACCESS_KEY=FAKE_CREDENTIALS["aws_secret_access_key"])
 
-    result = CliRunner().invoke(main, ["keys", "rotate", "--new-kms-key-id", key_id], env=env,
+    result = CliRunner().invoke(main, ["keys", "rotate", "--new-kms-key-id", kms_key_id], env=env,
                                 catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
     assert "re-wrapped: 1" in result.output
     order = var_dir.order()
     assert order.wrapped_data_key is not None and (order.data_key_id or "").startswith("kms:")
-    data_key = KmsKeyProvider(client, key_id).unwrap(order.wrapped_data_key)
+    data_key = KmsKeyProvider(kms_client, kms_key_id).unwrap(order.wrapped_data_key)
     for document in var_dir.documents():
         assert var_dir.runtime.store.read_bytes(document.storage_key or "", data_key)
     with pytest.raises(UnknownMasterKey):
         LocalKeyProvider(var_dir.path / "master.key", create=False).unwrap(order.wrapped_data_key)
+
+
+def test_retention_run_exits_non_zero_when_an_item_failed(
+    var_dir: VarDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coc_service.privacy import retention
+
+    def fail(*_args: object, **_kwargs: object) -> list[str]:
+        raise RuntimeError("storage hiccup")
+
+    monkeypatch.setattr(retention, "erase_documents", fail)
+    result = CliRunner().invoke(main, ["retention", "run", "--now", (T0 + 30 * DAY).isoformat()],
+                                env=var_dir.env, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"failed: scans: {var_dir.order().id}" in result.output
+    assert all(d.erased_at is None for d in var_dir.documents())  # rolled back, kept for later

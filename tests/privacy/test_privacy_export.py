@@ -8,7 +8,7 @@ import json
 import zipfile
 
 import pytest
-from privacy_builders import DOC_NUMBER, EMAIL, SURNAME, T0, Builder
+from privacy_builders import BOTH_STORES, DOC_NUMBER, EMAIL, SURNAME, T0, Builder
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from coc_service.db import AuditEvent, PrivacyRequest
 from coc_service.privacy.export import export_personal_data
 from coc_service.runtime import Runtime
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, BOTH_STORES]
 
 
 class Unseekable(io.RawIOBase):

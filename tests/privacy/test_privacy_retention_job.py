@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from privacy_builders import T0, Builder
+from privacy_builders import BOTH_STORES, T0, Builder
 from sqlalchemy.orm import Session
 
 from coc_service.queue import JOBS
 from coc_service.runtime import Runtime
 from workers import maintenance
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, BOTH_STORES]
 
 
 def test_job_applies_the_policy_and_returns_counts(

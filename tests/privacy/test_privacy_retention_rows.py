@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from privacy_builders import DAY, DOC_NUMBER, GIVEN, SURNAME, T0, Builder
+from privacy_builders import BOTH_STORES, DAY, DOC_NUMBER, GIVEN, SURNAME, T0, Builder
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,8 +14,9 @@ from coc_service.privacy import audit
 from coc_service.privacy.policy import Period
 from coc_service.privacy.retention import RetentionReport, apply_retention
 from coc_service.runtime import Runtime
+from tests.support.raw_objects import copies_of, leftovers
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, BOTH_STORES]
 
 
 def run(session: Session, runtime: Runtime, now: datetime) -> RetentionReport:
@@ -34,6 +35,7 @@ def test_scans_erased_30_days_after_closure(
 ) -> None:
     order = build.order(closed_as, at=T0)
     scans = list(order.documents)
+    build.reupload(scans[0])  # a second version of it on S3
 
     report = run(session, runtime, T0 + 30 * DAY - DAY)
     assert "scans" not in counts(report)
@@ -45,6 +47,8 @@ def test_scans_erased_30_days_after_closure(
     for document in scans:
         assert document.erased_at is not None and document.status == "erased"
         assert not runtime.store.exists(document.storage_key or "")
+    # every version of every object of the order is gone (S3: no delete marker left either)
+    assert leftovers(runtime.store, f"orders/{order.id}/") == []
     # nothing of the order is kept any more: its data key is shredded
     assert order.wrapped_data_key is None
     assert order.data_key_shredded_at == T0 + 30 * DAY
@@ -92,7 +96,7 @@ def test_supplier_bundle_erased_7_days_after_acknowledgement(
 
     report = run(session, runtime, T0 + 7 * DAY)
     assert counts(report) == {"supplier_bundles": 1}
-    assert bundle.erased_at is not None and not runtime.store.exists(bundle.storage_key or "")
+    assert bundle.erased_at is not None and copies_of(runtime.store, bundle.storage_key or "") == []
     # the scans the open order still needs were re-encrypted under a fresh key
     assert order.wrapped_data_key not in (None, old_wrapped)
     assert all(build.readable(d) for d in scans)
@@ -123,6 +127,7 @@ def test_drafts_deleted_7_days_after_last_activity(
     assert session.get(Customer, guest_id) is None  # the guest profile existed for it only
     assert session.scalars(select(Document).where(Document.order_id == draft_id)).all() == []
     assert not any(runtime.store.exists(k or "") for k in keys)
+    assert leftovers(runtime.store, f"orders/{draft_id}/") == []
 
 
 def test_certificate_erased_1_year_after_delivery(

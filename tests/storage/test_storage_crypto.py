@@ -184,3 +184,51 @@ def test_wrong_data_key_is_detected(sealed_case: tuple[bytes, bytes, bytes]) -> 
 def test_not_an_encrypted_object() -> None:
     with pytest.raises(IntegrityError):
         open_sealed(b"%PDF-1.7\n" + b"x" * 100, secrets.token_bytes(32))
+
+
+class _ReadOnly:
+    """A stream with `read` only (no `readinto`), returning short reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(min(size, 333) if size > 0 else size)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    plaintext=st.binary(max_size=5000),
+    chunk=st.integers(min_value=1, max_value=700),
+    batch=st.integers(min_value=1, max_value=5),
+    kind=st.sampled_from(["readinto", "read", "bytes", "memoryview", "iterable"]),
+)
+def test_batches_match_the_format_from_any_source(
+    plaintext: bytes, chunk: int, batch: int, kind: str
+) -> None:
+    data_key = secrets.token_bytes(32)
+    source: object = {
+        "readinto": lambda: io.BufferedReader(io.BytesIO(plaintext), buffer_size=97),
+        "read": lambda: _ReadOnly(plaintext),
+        "bytes": lambda: plaintext,
+        "memoryview": lambda: memoryview(bytearray(plaintext)),
+        "iterable": lambda: iter([plaintext[i : i + 211] for i in range(0, len(plaintext), 211)]),
+    }[kind]()
+    encryptor = ObjectEncryptor(data_key, KEY, chunk_size=chunk)
+    # each piece is a view of a reused buffer: copy it before asking for the next
+    sealed = b"".join(bytes(piece) for piece in encryptor.batches(source, batch_chunks=batch))
+    assert sealed[:HEADER_SIZE] == encryptor.header
+    assert len(sealed) == encrypted_size(len(plaintext), chunk) == encryptor.size_stored
+    assert encryptor.size_plain == len(plaintext)
+    assert encryptor.sha256_plain == hashlib.sha256(plaintext).hexdigest()
+    assert open_sealed(sealed, data_key) == plaintext
+
+
+def test_large_objects_hash_beside_the_encryption() -> None:
+    # several batches: the digest runs on the helper thread and must still see every byte once
+    data_key = secrets.token_bytes(32)
+    plaintext = secrets.token_bytes(10 * CHUNK * 4 + 5)
+    encryptor = ObjectEncryptor(data_key, KEY, chunk_size=CHUNK)
+    sealed = b"".join(bytes(p) for p in encryptor.batches(io.BytesIO(plaintext), batch_chunks=4))
+    assert encryptor.sha256_plain == hashlib.sha256(plaintext).hexdigest()
+    assert open_sealed(sealed, data_key) == plaintext

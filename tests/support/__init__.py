@@ -1,0 +1,1 @@
+"""Test helpers shared by several test packages (moto_server is a pytest plugin)."""
