@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
@@ -19,10 +16,10 @@ from coc_service.orders.views import document_view
 from coc_service.web.api.access import optional_token, order_or_404
 from coc_service.web.api.errors import api_error
 from coc_service.web.context import db_session, runtime
+from coc_service.web.downloads import decrypted_download
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY = 255
-_DOWNLOAD_CHUNK = 256 * 1024
 
 
 def _locale() -> str:
@@ -117,28 +114,9 @@ def download(order_id: str, document_id: str) -> Response:
                      if d.id == document_id and d.kind == "certificate"), None)
     if document is None or document.storage_key is None or order.wrapped_data_key is None:
         return api_error(404, "No such certificate.")
-    rt = runtime()
-    data_key = rt.keys.unwrap(order.wrapped_data_key)
-    stack = ExitStack()
-    stream = stack.enter_context(rt.store.open(document.storage_key, data_key))
-    filename = f"{order.reference}-certificate.pdf"
     db_session().commit()
-    response = Response(_chunks(stream, stack), mimetype="application/pdf")
-    response.call_on_close(stack.close)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    if document.size_bytes is not None:
-        response.headers["Content-Length"] = str(document.size_bytes)
-    return response
-
-
-def _chunks(stream: object, stack: ExitStack) -> Iterator[bytes]:
-    try:
-        while chunk := stream.read(_DOWNLOAD_CHUNK):  # type: ignore[attr-defined]
-            yield chunk
-    finally:
-        stack.close()
+    return decrypted_download(order, document, mimetype="application/pdf",
+                              filename=f"{order.reference}-certificate.pdf")
 
 
 def register(bp: Blueprint) -> None:

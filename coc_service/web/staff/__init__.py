@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,7 +15,8 @@ from coc_service.orders.service import approve, reject, request_reupload
 from coc_service.orders.views import status_label
 from coc_service.privacy.audit import record_document_access
 from coc_service.web.accounts.auth import current_user, staff_required
-from coc_service.web.context import db_session, runtime
+from coc_service.web.context import db_session
+from coc_service.web.downloads import decrypted_download
 from coc_service.web.i18n import current_language
 from coc_service.web.shop.upload_messages import kind_label
 
@@ -30,7 +28,6 @@ QUEUES = {
     "processing": (OrderStatus.SUBMITTED.value, OrderStatus.PROCESSING.value),
     "approved": (OrderStatus.AUTO_APPROVED.value, OrderStatus.APPROVED.value),
 }
-_CHUNK = 64 * 1024
 
 
 def _staff_id() -> str:
@@ -84,25 +81,10 @@ def document(document_id: str) -> Response:
     record_document_access(db, actor_id=user.id, actor_role=user.role, document_id=doc.id,
                            order_id=order_row.id, reason="order review")
     db.commit()
-    rt = runtime()
-    data_key = rt.keys.unwrap(order_row.wrapped_data_key)
-    stack = ExitStack()
-    stream = stack.enter_context(rt.store.open(doc.storage_key, data_key))
-
-    def chunks() -> Iterator[bytes]:
-        with stack:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-
-    extension = (doc.content_type or "application/octet-stream").split("/")[-1]
-    response = Response(chunks(), mimetype=doc.content_type or "application/octet-stream",
-                        direct_passthrough=True)
-    response.call_on_close(stack.close)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{order_row.reference}-{doc.kind}.{extension}"')
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    content_type = doc.content_type or "application/octet-stream"
+    return decrypted_download(
+        order_row, doc, mimetype=content_type,
+        filename=f"{order_row.reference}-{doc.kind}.{content_type.split('/')[-1]}")
 
 
 def _reason() -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import BinaryIO, cast
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -28,6 +26,7 @@ from coc_service.suppliers.portal import (
 )
 from coc_service.web.accounts.auth import current_user
 from coc_service.web.context import db_session, runtime
+from coc_service.web.downloads import decrypted_download
 from coc_service.web.i18n import current_language
 from coc_service.web.supplier import bp
 from coc_service.web.supplier.access import (
@@ -37,8 +36,6 @@ from coc_service.web.supplier.access import (
     portal_order,
     supplier_required,
 )
-
-_CHUNK = 64 * 1024
 
 
 def _certificate(order: Order) -> Document | None:
@@ -104,26 +101,8 @@ def bundle(order_id: str) -> Response:
                            order_id=found.id, reason="supplier bundle",
                            action="document.downloaded")
     db.commit()
-    rt = runtime()
-    data_key = rt.keys.unwrap(found.wrapped_data_key)
-    # opened before answering, so a missing object is a clean error and not a cut download
-    stack = ExitStack()
-    stream = stack.enter_context(rt.store.open(document.storage_key, data_key))
-
-    def chunks() -> Iterator[bytes]:
-        with stack:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-
-    response = Response(chunks(), mimetype="application/zip", direct_passthrough=True)
-    response.call_on_close(stack.close)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="dossier-{found.reference}.zip"')
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if document.size_bytes:
-        response.headers["Content-Length"] = str(document.size_bytes)
-    return response
+    return decrypted_download(found, document, mimetype="application/zip",
+                              filename=f"dossier-{found.reference}.zip")
 
 
 @bp.post("/commande/<order_id>/accuser-reception")

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-
 from flask import abort, jsonify, redirect, url_for
 from werkzeug.wrappers import Response
 
 from coc_service.orders.processing import SCAN_KINDS
 from coc_service.orders.views import next_actions
-from coc_service.web.context import db_session, runtime
+from coc_service.web.context import db_session
+from coc_service.web.downloads import decrypted_download
 from coc_service.web.shop.access import visible_order
 from coc_service.web.shop.documents import receive_upload, remember_feedback, wants_json
 from coc_service.web.track import bp
-
-_CHUNK = 64 * 1024
 
 
 @bp.post("/commande/<order_id>/documents/<kind>")
@@ -41,26 +37,5 @@ def certificate(order_id: str) -> Response:
                      if d.kind == "certificate" and d.storage_key), None)
     if document is None or order.wrapped_data_key is None:
         abort(404)
-    rt = runtime()
-    data_key = rt.keys.unwrap(order.wrapped_data_key)
-    storage_key = document.storage_key
-    assert storage_key is not None
-
-    # opened before answering, so a missing object is a clean error and not a cut download
-    stack = ExitStack()
-    stream = stack.enter_context(rt.store.open(storage_key, data_key))
-
-    def chunks() -> Iterator[bytes]:
-        with stack:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
-
-    response = Response(chunks(), mimetype="application/pdf", direct_passthrough=True)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="certificat-conformite-{order.reference}.pdf"')
-    response.call_on_close(stack.close)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if document.size_bytes:
-        response.headers["Content-Length"] = str(document.size_bytes)
-    return response
+    return decrypted_download(order, document, mimetype="application/pdf",
+                              filename=f"certificat-conformite-{order.reference}.pdf")
