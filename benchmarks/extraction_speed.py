@@ -13,9 +13,14 @@ Targets (issue 3): identity <= 0.3 x plain Tesseract, registration <= 1.5 x, < 4
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per process, as the workers run (Procfile): a multi-threaded BLAS spins on
+# the small products of the glyph classifier and makes them several times slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess

@@ -231,6 +231,12 @@ def _reduction(matrix: np.ndarray) -> float:
     return float(math.sqrt(abs(np.linalg.det(matrix[:2, :2]))))
 
 
+def main_print_height(page: Page) -> float:
+    """Return the height in pixels of the page's main print (capitals), as page preparation
+    measured it when it set the page's resolution (Page.dpi says how far it was from 300)."""
+    return TARGET_TEXT_HEIGHT * page.dpi / 300.0
+
+
 def document_page_order(pages: list[Page]) -> list[Page]:
     """Return the pages, the one most likely to carry the document first.
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from coc_service.documents.errors import (
     CorruptFile,
@@ -193,10 +194,11 @@ def _embedded_scan(
     page_area = float(box.width) * float(box.height)
     if page_area <= 0 or abs(a * d - b * c) < 0.8 * page_area:
         return float(min(max(dpi, 150.0), 600.0))
-    pil_image = image.decode_as_image()
+    pil_image = _jpeg_as_stored(image) or image.decode_as_image()
     if pil_image is None:
         return None
-    decoded = image_to_arrays(pil_image, index=index, limits=limits, dpi=dpi, colour=colour)
+    decoded = image_to_arrays(pil_image, index=index, limits=limits, dpi=dpi, colour=colour,
+                              exif=False)
     decoded.source = "pdf-image"
     flips, quarter = turns
     rotation = int(page.rotation or 0) % 360
@@ -205,6 +207,19 @@ def _embedded_scan(
     if decoded.color is not None:
         decoded.color = _orient(decoded.color, flips, total_turns)
     return decoded
+
+
+def _jpeg_as_stored(image: Any) -> Image.Image | None:
+    """Return a scan stored as a plain JPEG opened from its own bytes, header read only, so
+    that decoding can take the grey plane at a reduced size (a tenth of pypdf's full-colour
+    decode); None for any other encoding, colour space or decode array."""
+    if image.get("/Filter") not in ("/DCTDecode", ["/DCTDecode"]) or "/Decode" in image:
+        return None
+    try:
+        opened = Image.open(io.BytesIO(image._data))
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return opened if opened.format == "JPEG" and opened.mode in ("L", "RGB") else None
 
 
 def _matrix_at_single_draw(

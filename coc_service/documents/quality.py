@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from coc_service.documents.pages import PreparedPage
-from coc_service.documents.text_layout import subsample
+from coc_service.documents.text_layout import connected_components, subsample
 from coc_service.documents.types import QualityVerdict
 
 
@@ -127,17 +127,17 @@ def blur_ratio(grey: np.ndarray, text_height: float) -> float:
         interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
         grey = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=interpolation)
         text_height *= factor
-    smooth = cv2.GaussianBlur(grey, (0, 0), _SMOOTHING).astype(np.float32)
-    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
-    magnitude = cv2.magnitude(gx, gy) / 8.0  # Sobel's 3 x 3 gain
+    smooth = cv2.GaussianBlur(grey, (0, 0), _SMOOTHING)
+    # Both 3 x 3 Sobel derivatives in one pass, exact in 16 bits.
+    gx, gy = cv2.spatialGradient(smooth, ksize=3)
+    magnitude = cv2.magnitude(gx.astype(np.float32), gy.astype(np.float32)) / 8.0  # the gain
     strong_level = float(np.percentile(subsample(magnitude, 200_000), 99.5))
     if strong_level < 1.0:
         return 0.0  # no edges at all (a blank page): nothing to judge the focus by
     # The contrast of those edges is measured around them (ink inside, paper beside), not
     # over the page, where the share of ink decides the percentiles.
     near = cv2.dilate((magnitude >= strong_level).astype(np.uint8), np.ones((7, 7), np.uint8))
-    around = smooth[near > 0]
+    around = smooth[near > 0].astype(np.float32)
     low, high = np.percentile(subsample(around, 50_000), (3, 97))
     sigma_total = float(high - low) / (strong_level * math.sqrt(2 * math.pi))
     # Remove the smoothing we added ourselves (sigmas add in quadrature).
@@ -155,7 +155,10 @@ def glare_share(grey: np.ndarray, paper: float) -> float:
         return 0.0
     saturated = (grey >= max(245, paper + 25)).astype(np.uint8)
     opened = cv2.morphologyEx(saturated, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    x, y, w, h = cv2.boundingRect(opened)  # the highlights' extent: labelling it is enough
+    if w == 0 or h == 0:
+        return 0.0
+    count, _, stats, _ = connected_components(opened[y : y + h, x : x + w])
     if count <= 1:
         return 0.0
     largest = float(stats[1:, cv2.CC_STAT_AREA].max())

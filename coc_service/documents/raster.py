@@ -132,9 +132,11 @@ def image_to_arrays(
     limits: Limits,
     dpi: float | None = None,
     colour: bool = False,
+    exif: bool = True,
 ) -> DecodedImage:
     """Return a Pillow image (header read, pixels not yet decoded) as bounded arrays; the
-    colour copy only when `colour` is asked for and the image has colour."""
+    colour copy only when `colour` is asked for and the image has colour. `exif=False` for an
+    image inside a PDF, which is drawn as stored whatever its EXIF tag says."""
     width, height = image.size
     if width < 1 or height < 1:
         raise CorruptFile("The image has no pixels.")
@@ -150,7 +152,7 @@ def image_to_arrays(
         image.load()
         # Read after the pixels: for PNG, reading EXIF may load the image itself and Pillow's
         # EXIF reader would swallow a decoding error.
-        orientation = _exif_orientation(image)
+        orientation = _exif_orientation(image) if exif else 1
         rgb = _to_rgb_or_grey(image, colour=colour)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise TooManyPixels(_too_many_pixels_message(limits)) from exc

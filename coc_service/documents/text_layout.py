@@ -60,7 +60,7 @@ def find_blobs(grey: np.ndarray) -> Blobs:
     binary = cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, max(10.0, 3 * noise)
     )
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    count, labels, stats, centroids = connected_components(binary)
     if count <= 1:
         empty = np.zeros(0, dtype=np.float32)
         return Blobs(empty, empty, empty, empty)
@@ -78,7 +78,8 @@ def find_blobs(grey: np.ndarray) -> Blobs:
         & (fill > 0.12)
         & (fill < 0.95)
     )
-    shaped &= _contrasty(grey, labels, count, centroids, area, block, noise)
+    shaped &= _contrasty(grey, labels, np.flatnonzero(binary), count, centroids, area, block,
+                         noise)
     inside = (left > 0) & (top > 0) & (left + width < cols) & (top + height < rows)
     keep = shaped & inside
     return Blobs(
@@ -90,9 +91,24 @@ def find_blobs(grey: np.ndarray) -> Blobs:
     )
 
 
+def connected_components(
+    binary: np.ndarray,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Return cv2.connectedComponentsWithStats(binary, connectivity=8).
+
+    16-bit labels make it two to three times faster; OpenCV refuses them (and 32-bit labels
+    are used) when an image holds more than 65535 blobs.
+    """
+    try:
+        return cv2.connectedComponentsWithStats(binary, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:
+        return cv2.connectedComponentsWithStats(binary, connectivity=8, ltype=cv2.CV_32S)
+
+
 def _contrasty(
     grey: np.ndarray,
     labels: np.ndarray,
+    ink_pixels: np.ndarray,
     count: int,
     centroids: np.ndarray,
     area: np.ndarray,
@@ -105,7 +121,10 @@ def _contrasty(
     their neighbourhood; printed characters are far darker. The bar is set relative to the
     page's own strongest blobs so that faint photos keep their (faint) text.
     """
-    ink = np.bincount(labels.ravel(), weights=grey.ravel(), minlength=count)[1:]
+    # Summed over the blobs' own pixels (`ink_pixels`, flat indices) only: the same sums as
+    # over the whole image, whose background would only add to the label 0 left out here.
+    ink = np.bincount(labels.ravel()[ink_pixels], weights=grey.ravel()[ink_pixels],
+                      minlength=count)[1:]
     ink = ink / np.maximum(area, 1)
     surroundings = cv2.blur(grey, (block, block))
     cx = np.clip(centroids[:, 0].astype(np.int64), 0, grey.shape[1] - 1)

@@ -141,3 +141,23 @@ def test_page_bound_comes_from_limits() -> None:
 def test_embedded_image_above_the_pixel_bound_is_refused() -> None:
     with pytest.raises(TooManyPixels):
         decode_pdf(pdf_of_images([_scan()], 90, 150), Limits(max_pixels=100_000))
+
+
+def test_an_embedded_jpeg_is_drawn_as_stored_whatever_its_exif_says() -> None:
+    """The scan's JPEG is decoded from its own bytes (grey, fast), but a PDF viewer ignores
+    the EXIF orientation a phone left in it, and so must we."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees" for an image viewer
+    jpeg = io.BytesIO()
+    _scan().save(jpeg, "JPEG", quality=95, exif=exif.tobytes())
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_of_images([_scan()], 95, 150))))
+    xobjects = writer.pages[0]["/Resources"]["/XObject"]
+    image = xobjects[next(iter(xobjects))].get_object()
+    assert image["/Filter"] == "/DCTDecode"
+    image._data = jpeg.getvalue()
+    out = io.BytesIO()
+    writer.write(out)
+    (page,), _ = decode_pdf(out.getvalue(), LIMITS)
+    assert page.source == "pdf-image"
+    assert page.grey.shape == (300, 400)
+    assert _same_picture(np.asarray(_scan().convert("L")), page.grey)

@@ -9,7 +9,9 @@ and evenly spaced. Each group is a candidate; the reader verifies it (check digi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -44,11 +46,20 @@ class BandCandidate:
     angle: float
     prior: float  # the higher, the more MRZ-like (verified later)
 
-    @property
+    @cached_property
     def box(self) -> tuple[int, int, int, int]:
         x0, y0 = np.floor(self.quad.min(axis=0)).astype(int)
         x1, y1 = np.ceil(self.quad.max(axis=0)).astype(int)
         return (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+    def same_band(self, other: BandCandidate) -> bool:
+        """Return whether `other` is this band seen again (at another work scale): reading
+        it would cut out nearly the same crop."""
+        return (
+            self.lines == other.lines
+            and abs(np.log(self.char_height / max(other.char_height, 1e-6))) < 0.15
+            and _overlap(self, other) >= 0.6
+        )
 
 
 def _line_blobs(grey: np.ndarray) -> list[LineBlob]:
@@ -149,21 +160,59 @@ def _quad(group: list[LineBlob], scale: float, shape: tuple[int, int]) -> BandCa
     )
 
 
-def find_mrz_bands(image: np.ndarray, *, max_candidates: int = 6) -> list[BandCandidate]:
-    """Return MRZ band candidates on a grey page, most MRZ-like first."""
-    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+def work_scales(shape: tuple[int, ...]) -> list[float]:
+    """Return the scales at which a page of this shape is searched when nothing is known of
+    its print size, largest first."""
+    longest = max(shape[:2])
+    return sorted({min(1.0, size / longest) for size in _WORK_SIZES}, reverse=True)
+
+
+def scale_for_print(char_height: float, shape: tuple[int, ...]) -> float:
+    """Return the one work scale that suits characters `char_height` page px high.
+
+    A whole reduction factor brings them near the nominal size (9 to 19 px), which is what
+    the kernels suit best, and a whole factor is also the cheapest reduction there is; a
+    large page is reduced to at most the largest work size all the same.
+    """
+    longest = max(shape[:2])
+    factor = max(1, round(char_height / _NOMINAL_CHAR), math.ceil(longest / max(_WORK_SIZES)))
+    return max(1.0 / factor, min(work_scales(shape)))
+
+
+def band_candidates_at(grey: np.ndarray, scale: float) -> list[BandCandidate]:
+    """Return every band candidate (unsorted) seen on a grey page reduced by `scale`."""
     height, width = grey.shape
+    if scale < 1.0:
+        small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    else:
+        small = grey
+    candidates = []
+    for group in _groups(_line_blobs(small)):
+        cand = _quad(group, scale, (height, width))
+        if cand.char_height >= _MIN_CHAR:
+            candidates.append(cand)
+    return candidates
+
+
+def find_mrz_bands(
+    image: np.ndarray,
+    *,
+    max_candidates: int = 6,
+    scales: list[float] | None = None,
+    seen: dict[float, list[BandCandidate]] | None = None,
+) -> list[BandCandidate]:
+    """Return MRZ band candidates on a grey page, most MRZ-like first.
+
+    `scales` defaults to work_scales(); `seen` keeps each scale's candidates, so that a
+    caller searching again at more scales does not repeat the work.
+    """
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    seen = {} if seen is None else seen
     candidates: list[BandCandidate] = []
-    scales = sorted({min(1.0, size / max(height, width)) for size in _WORK_SIZES}, reverse=True)
-    for scale in scales:
-        if scale < 1.0:
-            small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        else:
-            small = grey
-        for group in _groups(_line_blobs(small)):
-            cand = _quad(group, scale, (height, width))
-            if cand.char_height >= _MIN_CHAR:
-                candidates.append(cand)
+    for scale in scales if scales is not None else work_scales(grey.shape):
+        if scale not in seen:
+            seen[scale] = band_candidates_at(grey, scale)
+        candidates += seen[scale]
     candidates.sort(key=lambda c: -c.prior)
     kept: list[BandCandidate] = []
     for cand in candidates:

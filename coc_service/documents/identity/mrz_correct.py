@@ -279,6 +279,9 @@ def correct_mrz(
     """
     masked = _masked(layout, logp)
     raw_lines = _lines_from(masked, {})
+    if not failed_checks(layout, raw_lines):
+        # The best reading already passes every check: no constrained search can beat it.
+        return _correction(logp, raw_lines, raw_lines, 0.0, layout)
     variants = [checks_for(layout, raw_lines)]
     if layout.name in ("TD1", "TD2"):
         plain = [*layout.checks, layout.composite]
@@ -307,6 +310,11 @@ def correct_mrz(
         lines, cost = best_chosen, best_cost
     else:
         lines, cost = raw_lines, 0.0
+    return _correction(logp, lines, raw_lines, cost, layout)
+
+
+def _correction(logp: list[np.ndarray], lines: list[str], raw_lines: list[str], cost: float,
+                layout: MrzLayout) -> Correction:
     return Correction(
         lines=lines,
         confidences=_confidences(logp, lines),

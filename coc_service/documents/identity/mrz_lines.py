@@ -80,11 +80,13 @@ def find_line_runs(ink: np.ndarray, char_height: float) -> list[LineRun]:
         return []
     distance = max(3, int(char_height * 1.15))
     peaks: list[int] = []
+    taken = np.zeros(rows.size, dtype=bool)  # rows closer than `distance` to a peak found
     for y in np.argsort(-rows):
         if rows[y] < 0.35 * peak:
             break
-        if all(abs(int(y) - p) >= distance for p in peaks):
+        if not taken[y]:
             peaks.append(int(y))
+            taken[max(0, y - distance + 1) : y + distance] = True
     peaks.sort()
     out: list[LineRun] = []
     for k, p in enumerate(peaks):
@@ -120,20 +122,19 @@ def print_extent(columns: np.ndarray, char_height: float) -> tuple[int, int] | N
     profile = cv2.blur(columns.astype(np.float32).reshape(1, -1), (3, 1)).ravel()
     if profile.size == 0:
         return None
-    low, high = np.percentile(profile, 5), np.percentile(profile, 90)
+    low, high = np.percentile(profile, (5, 90))
     cols = np.nonzero(profile > max(0.04, low + 0.25 * (high - low)))[0]
-    gap_max = int(char_height * 1.6)
-    best: tuple[int, int] | None = None
-    start = last = None
-    for x in cols:
-        if start is None or last is None or x - last > gap_max:
-            start = int(x)
-        last = int(x)
-        if best is None or last - start > best[1] - best[0]:
-            best = (start, last)
-    if best is None or best[1] - best[0] < char_height * 4:
+    if cols.size == 0:
         return None
-    return best[0], best[1] + 1
+    gap_max = int(char_height * 1.6)
+    breaks = np.nonzero(np.diff(cols) > gap_max)[0]
+    starts = np.concatenate([cols[:1], cols[breaks + 1]])
+    ends = np.concatenate([cols[breaks], cols[-1:]])
+    longest = int(np.argmax(ends - starts))  # the first of equally long stretches
+    start, last = int(starts[longest]), int(ends[longest])
+    if last - start < char_height * 4:
+        return None
+    return start, last + 1
 
 
 @dataclass
@@ -158,20 +159,24 @@ def normalise_line(ink: np.ndarray, run: LineRun) -> LineStrip:
     top, bottom = max(0, run.top - pad), min(height, run.bottom + pad)
     band = ink[top:bottom]
     # Slope from the ink centroid of column groups: robust to fillers and gaps.
-    xs, ys, ws = [], [], []
     step = max(4, run.height // 2)
-    rows = np.arange(band.shape[0], dtype=np.float32)[:, None]
-    for x in range(run.left, run.right - step, step):
-        col = band[:, x : x + step]
-        mass = float(col.sum())
-        if mass > run.height * step * 0.08:
-            xs.append(x + step / 2)
-            ys.append(float((col * rows).sum()) / mass)
-            ws.append(mass)
+    starts = np.arange(run.left, run.right - step, step)
+    rows = np.arange(band.shape[0], dtype=np.float64)
+    # Ink mass and its row moment per group of `step` columns, for all groups at once.
+    masses = np.zeros(0)
+    moments = np.zeros(0)
+    if starts.size:
+        cols = band[:, starts[0] : starts[-1] + step].astype(np.float64)
+        masses = cols.sum(axis=0).reshape(-1, step).sum(axis=1)
+        moments = (rows @ cols).reshape(-1, step).sum(axis=1)
+    inked = masses > run.height * step * 0.08
+    xs = starts[inked] + step / 2
+    ys = moments[inked] / np.maximum(masses[inked], 1e-9)
+    ws = masses[inked]
     slope = 0.0
     centre = (run.top + run.bottom) / 2 - top
     if len(xs) >= 4:
-        slope, intercept = np.polyfit(np.array(xs), np.array(ys), 1, w=np.sqrt(ws))
+        slope, intercept = np.polyfit(xs, ys, 1, w=np.sqrt(ws))
         slope = float(np.clip(slope, -0.08, 0.08))
         centre = float(intercept + slope * (run.left + run.right) / 2)
     # Text height from the straightened row profile at half its peak.

@@ -100,22 +100,21 @@ def _fit_grid(strip: LineStrip, n: int, pitch: float, first: float) -> np.ndarra
     base = first + pitch * np.arange(n)
     high = float(np.percentile(strip.ink, 98))
     binary = (strip.ink > max(0.25, 0.5 * high)).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    xs = []
-    for k in range(1, count):
-        x, _, w, h, area = stats[k]
-        if h >= 0.45 * TEXT_HEIGHT and w <= 1.1 * pitch and area >= 0.05 * pitch * TEXT_HEIGHT:
-            xs.append(x + w / 2)
-    if len(xs) < max(6, n // 4):
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    x, w, h, area = (stats[1:, i] for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH,
+                                              cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
+    glyph = (h >= 0.45 * TEXT_HEIGHT) & (w <= 1.1 * pitch) & (area >= 0.05 * pitch * TEXT_HEIGHT)
+    if np.count_nonzero(glyph) < max(6, n // 4):
         return base
-    centres = np.sort(np.array(xs))
+    centres = np.sort(x[glyph] + w[glyph] / 2)
     # Walk left to right counting cells between neighbouring glyphs with a pitch that adapts
     # as it goes (it changes along a line seen at an angle).
     idx = np.empty(len(centres), dtype=int)
     idx[0] = round((centres[0] - first) / pitch)
     local = pitch
-    for k in range(1, len(centres)):
-        gap = centres[k] - centres[k - 1]
+    xs = centres.tolist()
+    for k in range(1, len(xs)):
+        gap = xs[k] - xs[k - 1]
         steps = max(1, round(gap / local))
         idx[k] = idx[k - 1] + steps
         if steps == 1:
@@ -209,8 +208,13 @@ def read_band(crop: np.ndarray, char_height: float, *, today: date | None = None
         if any(e is None for e in extents):
             continue
         span = float(np.median([e[1] - e[0] for e in extents if e is not None]))
-        lengths = (30,) if len(group) == 3 else (36, 44)
+        # The length whose pitch is nearest OCR-B's (about one character height) first: a
+        # trusted reading at that length makes reading the other one pointless.
+        lengths = sorted((30,) if len(group) == 3 else (36, 44),
+                         key=lambda n: abs(np.log(span / (n - 0.32) / TEXT_HEIGHT)))
         for n in lengths:
+            if best is not None and best.trusted:
+                break
             # OCR-B at an MRZ's pitch: the pitch is 0.9 to 1.25 character heights.
             if not 0.8 <= span / (n - 0.32) / TEXT_HEIGHT <= 1.45:
                 continue

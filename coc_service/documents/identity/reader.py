@@ -9,13 +9,20 @@ from datetime import date
 import cv2
 import numpy as np
 
-from coc_service.documents.identity.band import BandCandidate, find_mrz_bands, warp_band
+from coc_service.documents.identity.band import (
+    BandCandidate,
+    find_mrz_bands,
+    scale_for_print,
+    warp_band,
+)
 from coc_service.documents.identity.mrz_ocr import BandReading, read_band
 from coc_service.documents.identity.mrz_parse import checks_for
+from coc_service.documents.pages import main_print_height
 from coc_service.documents.types import Box, Field, Page
 
 TARGET_CHAR = 30.0  # px the MRZ characters get in the band crop the classifier reads
 MAX_CANDIDATES = 5  # band candidates tried per page
+HINTED_CANDIDATES = 2  # of which tried first, found at the scale the page's print calls for
 MAX_TURNED = 2  # of which read upside down too, when nothing upright was credible
 
 
@@ -59,21 +66,44 @@ def _read_candidate(page: Page, cand: BandCandidate, flip: bool,
 
 
 def find_mrz(pages: list[Page], *, deadline: float, today: date | None = None) -> MrzFind | None:
-    """Return the best MRZ reading over all pages (upright first, then turned 180°)."""
-    candidates = [(page, cand) for page in pages for cand in
-                  find_mrz_bands(page.image, max_candidates=MAX_CANDIDATES)]
+    """Return the best MRZ reading over all pages (upright first, then turned 180°).
+
+    Each page is first searched at the one scale its print size calls for (page preparation
+    measured it): that finds nearly every MRZ at a fraction of the cost of searching every
+    scale, which is done only when nothing trustworthy was read there. A band already read
+    at one scale is not read again at another.
+    """
+    seen: dict[int, dict[float, list[BandCandidate]]] = {id(page): {} for page in pages}
+    tried: list[tuple[Page, BandCandidate, bool]] = []
     best: MrzFind | None = None
+
+    def attempt(page: Page, cand: BandCandidate, flip: bool) -> None:
+        nonlocal best
+        if any(p is page and f == flip and c.same_band(cand) for p, c, f in tried):
+            return
+        tried.append((page, cand, flip))
+        found = _read_candidate(page, cand, flip, today)
+        if found is not None and (best is None or found.reading.score > best.reading.score):
+            best = found
+
+    for page in pages:
+        hint = scale_for_print(main_print_height(page), page.image.shape)
+        for cand in find_mrz_bands(page.image, max_candidates=HINTED_CANDIDATES,
+                                   seen=seen[id(page)], scales=[hint]):
+            if time.monotonic() > deadline:
+                return best
+            attempt(page, cand, False)
+            if best is not None and best.reading.trusted:
+                return best
+    candidates = [(page, cand) for page in pages for cand in find_mrz_bands(
+        page.image, max_candidates=MAX_CANDIDATES, seen=seen[id(page)])]
     turned = sorted(candidates, key=lambda pc: -pc[1].prior)[:MAX_TURNED]
     for flip in (False, True):
         for page, cand in turned if flip else candidates:
             if time.monotonic() > deadline:
                 return best
-            found = _read_candidate(page, cand, flip, today)
-            if found is None:
-                continue
-            if best is None or found.reading.score > best.reading.score:
-                best = found
-            if best.reading.trusted:
+            attempt(page, cand, flip)
+            if best is not None and best.reading.trusted:
                 return best
         if best is not None and best.reading.credible:
             return best
