@@ -79,20 +79,28 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def staff_required(view: F) -> F:
-    """Allow staff and admins only; others get 404 so the back office does not show."""
+def role_required(allowed: Callable[[User], bool]) -> Callable[[F], F]:
+    """Return a decorator that sends anonymous visitors to the login page and answers 404 to
+    anyone `allowed` refuses, so that a page for one role does not show to the others."""
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is None:
-            session["after_login"] = request.path
-            return redirect(url_for("accounts.login"))
-        if user.role not in STAFF_ROLES:
-            abort(404)
-        return view(*args, **kwargs)
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                session["after_login"] = request.path
+                return redirect(url_for("accounts.login"))
+            if not allowed(user):
+                abort(404)
+            return view(*args, **kwargs)
 
-    return cast(F, wrapped)
+        return cast(F, wrapped)
+
+    return decorate
+
+
+#: staff and admins only (the back office)
+staff_required = role_required(lambda user: user.role in STAFF_ROLES)
 
 
 def init_auth(app: Flask) -> None:

@@ -3,37 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, g
 from flask_babel import gettext as _
 
+from coc_service.db.accounts import User
 from coc_service.db.orders import Order
 from coc_service.errors import NotFound
 from coc_service.suppliers.portal import supplier_of, supplier_order
-from coc_service.web.accounts.auth import current_user
+from coc_service.web.accounts.auth import current_user, role_required
 from coc_service.web.context import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def supplier_required(view: F) -> F:
-    """Let supplier accounts in; anonymous visitors log in first, anyone else gets 404."""
+def _supplier_account(user: User) -> bool:
+    """Return whether `user` works for a supplier, remembering which for the request."""
+    g.supplier_id = supplier_of(user)
+    return g.supplier_id is not None
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is None:
-            session["after_login"] = request.path
-            return redirect(url_for("accounts.login"))
-        supplier_id = supplier_of(user)
-        if supplier_id is None:
-            abort(404)
-        g.supplier_id = supplier_id
-        return view(*args, **kwargs)
 
-    return cast(F, wrapped)
+#: supplier accounts only, each then limited to its own supplier's orders
+supplier_required = role_required(_supplier_account)
 
 
 def current_supplier_id() -> str:
