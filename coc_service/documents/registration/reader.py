@@ -32,6 +32,7 @@ from coc_service.documents.registration.fields import (
 from coc_service.documents.registration.inference import infer_dates, infer_make
 from coc_service.documents.registration.layout import Line, group_lines, union_box
 from coc_service.documents.registration.normalise import (
+    VIN_ALPHABET,
     local_accents,
     normalise_plate,
     normalise_vin,
@@ -56,6 +57,9 @@ _FULL_PSM = 11
 _VIN_VARIANTS = (("grey", 32), ("clean", 32), ("grey", 44))
 _BAND_HEIGHT = 36
 _GLYPH_TEXT_HEIGHT = 40  # the glyph classifier's crops: text this tall, a J's hook kept whole
+# Every character at least this likely (log 0.95) by the glyph classifier, and equal to the
+# full-page read: two independent readers agree, a third read would change nothing.
+_GLYPH_SURE_LOGP = -0.05
 _CLEAR_CODE_COST = 0.2
 # The contract's fields first, then the other codes in their printed order.
 _FIELD_ORDER = tuple(dict.fromkeys((
@@ -140,7 +144,9 @@ def read_page(page: Page, limits: Limits) -> PageRead:
         text_height = float(np.median([ln.height for ln in lines])) if lines else 20.0
         regions = [extend_along_ink(grey, snap_to_line(grey, box, text_height))
                    for box in vin_regions(lines)[:1]]
-    second = _second_read(grey, clean, regions if _needs_second_read(vin_cand, glyphs) else [],
+    printed = _printed_glyphs(grey, regions)
+    second = _second_read(grey, clean,
+                          regions if _needs_second_read(vin_cand, glyphs, printed) else [],
                           band_lines if len(glyphs) < len(band_lines) else [], limits)
     band = _band_reading(band_lines, glyphs, second, vin_cand.value if vin_cand else None)
     print_sources = [_candidate_vins(vin_cand)] if vin_cand is not None else []
@@ -149,7 +155,7 @@ def read_page(page: Page, limits: Limits) -> PageRead:
                           band.vin_candidates if band is not None else [],
                           base=vin_cand.score if vin_cand else 0.45,
                           make=str(fields["make"].value) if "make" in fields else None,
-                          printed=_printed_glyphs(grey, regions))
+                          printed=printed)
     if decision is not None:
         fields["vin"] = Field(decision.value, decision.confidence, page.index,
                               regions[0] if regions else band_box,
@@ -232,11 +238,17 @@ def _printed_glyphs(grey: np.ndarray, regions: list[Box]) -> np.ndarray | None:
     return vin_glyph_log_probabilities(crop) if crop.size else None
 
 
-def _needs_second_read(cand: Candidate | None, glyphs: list[GlyphLine]) -> bool:
+def _needs_second_read(cand: Candidate | None, glyphs: list[GlyphLine],
+                       printed: np.ndarray | None) -> bool:
     """Return False when the full-page VIN is already sure: read whole with a high word
-    confidence as a plausible VIN, or found again in the band by the glyph classifier."""
+    confidence as a plausible VIN, found again in the band by the OCR-B classifier, or read
+    the same, every character beyond doubt, by the printed-glyph classifier."""
     if cand is None:
         return True
+    if printed is not None:
+        best = "".join(VIN_ALPHABET[int(i)] for i in np.argmax(printed, axis=1))
+        if best == cand.value and float(np.min(np.max(printed, axis=1))) >= _GLYPH_SURE_LOGP:
+            return False
     whole = len(cand.words) == 1 and normalise_vin(cand.words[0].text) == cand.value
     if whole and any(cand.value in g.text for g in glyphs):
         return False
