@@ -63,52 +63,12 @@ class GlyphClassifier:
 def train(features: np.ndarray, labels: np.ndarray, *, seed: int = TRAIN_SEED,
           epochs: int = 25, batch: int = 256) -> GlyphClassifier:
     """Return a classifier fitted with Adam on (features, labels), class-balanced."""
-    rng = np.random.default_rng(seed)
-    x = features.astype(np.float32)
-    mean = x.mean(axis=0)
-    std = x.std(axis=0) + 0.05
-    x = (x - mean) / std
-    classes = len(CHARSET)
-    counts = np.bincount(labels, minlength=classes).astype(np.float32)
-    weights = (counts.mean() / np.maximum(counts, 1.0)) ** 0.5
-    params = [
-        (rng.standard_normal((x.shape[1], HIDDEN)) * np.sqrt(2 / x.shape[1])).astype(np.float32),
-        np.zeros(HIDDEN, np.float32),
-        (rng.standard_normal((HIDDEN, classes)) * np.sqrt(1 / HIDDEN)).astype(np.float32),
-        np.zeros(classes, np.float32),
-    ]
-    moments = [np.zeros_like(p) for p in params]
-    squares = [np.zeros_like(p) for p in params]
-    step, n = 0, len(x)
-    for epoch in range(epochs):
-        lr = 2e-3 * 0.5 * (1 + np.cos(np.pi * epoch / epochs))
-        order = rng.permutation(n)
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
-            xb, yb = x[idx], labels[idx]
-            w1, b1, w2, b2 = params
-            pre = xb @ w1 + b1
-            hid = np.maximum(pre, 0)
-            logits = hid @ w2 + b2
-            logits -= logits.max(axis=1, keepdims=True)
-            prob = np.exp(logits)
-            prob /= prob.sum(axis=1, keepdims=True)
-            sample_w = weights[yb][:, None] / len(idx)
-            grad_logits = prob
-            grad_logits[np.arange(len(idx)), yb] -= 1
-            grad_logits *= sample_w
-            grads = [None, None, hid.T @ grad_logits, grad_logits.sum(axis=0)]
-            grad_hid = (grad_logits @ w2.T) * (pre > 0)
-            grads[0] = xb.T @ grad_hid + 1e-4 * w1
-            grads[1] = grad_hid.sum(axis=0)
-            step += 1
-            for k, g in enumerate(grads):
-                moments[k] = 0.9 * moments[k] + 0.1 * g
-                squares[k] = 0.999 * squares[k] + 0.001 * g * g
-                m_hat = moments[k] / (1 - 0.9**step)
-                v_hat = squares[k] / (1 - 0.999**step)
-                params[k] -= (lr * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
-    return GlyphClassifier(mean.astype(np.float32), std.astype(np.float32), *params)
+    from coc_service.documents.glyphs.fit import fit
+
+    params = fit(features.astype(np.float32), labels, len(CHARSET), hidden=HIDDEN,
+                 epochs=epochs, batch=batch, seed=seed, smoothing=0.0, dropout=0.0,
+                 output_decay=0.0, log=False)
+    return GlyphClassifier(*params)
 
 
 def build_classifier() -> GlyphClassifier:
