@@ -32,8 +32,6 @@ from coc_service.orders.lifecycle import OrderStatus, transition
 from coc_service.suppliers.bundles import read_bundle
 from tests.e2e.conftest import (
     DESKTOP,
-    STAFF_EMAIL,
-    STAFF_PASSWORD,
     LiveShop,
     _ThreadWorker,
     screenshot,
@@ -45,6 +43,7 @@ from tests.e2e.test_shop_browser import (
     SETTLE_S,
     expect_text,
     place,
+    staff_page,
     verdict,
 )
 
@@ -99,12 +98,7 @@ def approve_if_flagged_by_the_session(new_page: Any, live_shop: LiveShop,
     order = live_shop.order(reference)
     flagged = {c.name for c in order.checks if DEFAULT_POLICY.action(c) == "flag"}
     assert flagged <= SESSION_DUPLICATES, verdict(live_shop, reference)
-    staff = new_page(viewport=DESKTOP)
-    staff.goto("/compte/connexion")
-    staff.fill("#f-email", STAFF_EMAIL)
-    staff.fill("#f-password", STAFF_PASSWORD)
-    staff.get_by_role("button", name="Se connecter").click()
-    staff.wait_for_url("**/back-office")
+    staff = staff_page(new_page)
     staff.get_by_role("link", name=reference).click()
     staff.get_by_role("button", name="Approuver").click()
     expect_text(staff, ".flashes", "Commande approuvée")

@@ -133,6 +133,17 @@ def review_and_submit(page: Any, *, shots: str | None = None) -> str:
     return reference
 
 
+def staff_page(new_page: Any) -> Any:
+    """Return a desktop page logged in as a member of staff, on the review queue."""
+    staff = new_page(viewport=DESKTOP)
+    staff.goto("/compte/connexion")
+    staff.fill("#f-email", STAFF_EMAIL)
+    staff.fill("#f-password", STAFF_PASSWORD)
+    staff.get_by_role("button", name="Se connecter").click()
+    staff.wait_for_url("**/back-office")
+    return staff
+
+
 def place(page: Any, identity: Sample, registration: Sample, email: str, *,
           company: bool = False, vin: str | None = None, shots: str | None = None) -> str:
     vehicle_step(page, registration, vin=vin, shots=shots)
@@ -231,12 +242,7 @@ def test_vin_typo_reaches_needs_review_and_the_page_says_why(typo_order, live_sh
 
 
 def test_reupload_after_a_staff_request(new_page, live_shop, typo_order) -> None:  # type: ignore[no-untyped-def]
-    staff = new_page(viewport=DESKTOP)
-    staff.goto("/compte/connexion")
-    staff.fill("#f-email", STAFF_EMAIL)
-    staff.fill("#f-password", STAFF_PASSWORD)
-    staff.get_by_role("button", name="Se connecter").click()
-    staff.wait_for_url("**/back-office")
+    staff = staff_page(new_page)
     staff.get_by_role("link", name=typo_order["reference"]).click()
     expect_text(staff, "main", "vin_match")
     screenshot(staff, "staff-order")
