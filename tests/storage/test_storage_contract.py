@@ -265,8 +265,9 @@ def test_large_object_streams_in_constant_memory(
         tracemalloc.stop()
     assert stored.size_plain == OBJECT_SIZE
     assert stored.sha256_plain == expected
-    # S3 holds one 5 MiB part at a time (plus boto3's own few hundred KB); the folder holds
-    # a chunk or two. Either way a small fraction of the 50 MB object.
-    limit = 8 * 1024 * 1024 if isinstance(document_store, S3DocumentStore) else 2 * 1024 * 1024
+    # S3 holds one 5 MiB part at a time, and botocore a second copy of it while it computes the
+    # part's checksum (benchmarks/storage.py: 9.7 MB traced for 20 MB and 200 MB objects alike);
+    # the folder holds a chunk or two. Either way a small fraction of the 50 MB object.
+    limit = 12 * 1024 * 1024 if isinstance(document_store, S3DocumentStore) else 2 * 1024 * 1024
     assert put_peak < limit, f"put peak {put_peak / 1e6:.1f} MB"
     assert read_peak < 2 * 1024 * 1024, f"read peak {read_peak / 1e6:.1f} MB"
