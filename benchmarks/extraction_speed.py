@@ -86,7 +86,10 @@ def peak_memory_mb(upload: Path) -> dict[str, float]:
         sys.path.insert(0, {str(ROOT)!r})
         from coc_service.documents.pipeline import extract_document
         result = extract_document({str(upload)!r})
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # VmHWM belongs to this program's own memory map; ru_maxrss would carry the peak of
+        # the benchmark process that started it across fork and exec.
+        with open("/proc/self/status") as status:
+            own = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(json.dumps({{"process": own, "children": child, "status": result.status}}))
         """

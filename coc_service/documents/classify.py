@@ -1,10 +1,11 @@
 """Tell what a document is by letting each reader try it, cheapest first, and keep the best.
 
-The identity reader goes first: finding an MRZ band costs little, and when it reads a valid MRZ
-the registration reader need not run at all. Each reader says how sure it is (Reading.score).
-When the customer said what they uploaded (`kind`), only that reader runs, unless it finds
-nothing: then the other one looks too, so that a certificate uploaded as an ID is reported as
-what it is.
+A glance for an MRZ band goes first: it costs little, and when it reads a valid MRZ the
+registration reader need not run at all. Otherwise the registration reader runs, and the
+identity reader's full MRZ search (every scale, upside down) only when no clear certificate was
+read. Each reader says how sure it is (Reading.score). When the customer said what they
+uploaded (`kind`), only that reader runs, unless it finds nothing: then the other one looks
+too, so that a certificate uploaded as an ID is reported as what it is.
 """
 
 from __future__ import annotations
@@ -22,14 +23,21 @@ Reader = Callable[..., Reading | None]  # reader(pages, *, limits=...) -> Readin
 CONFIDENT_SCORE = 0.8
 # Below this a reading is not trusted to name the document type.
 MIN_SCORE = 0.3
+# A registration reading this sure is a certificate: no need to search it for an MRZ.
+CLEAR_CERTIFICATE = 0.85
 
 
 @dataclass(frozen=True)
 class ReaderSet:
-    """The two readers; tests and benchmarks may pass their own."""
+    """The readers; tests and benchmarks may pass their own.
+
+    `identity_glance` is the identity reader's quick look (the MRZ searched only where the
+    page's print size says it should be); without it the full identity reader goes first.
+    """
 
     identity: Reader
     registration: Reader
+    identity_glance: Reader | None = None
 
 
 @dataclass
@@ -49,12 +57,25 @@ def default_readers() -> ReaderSet:
 
         return read_identity(pages, limits=limits)
 
+    def identity_glance(pages: list[Page], *, limits: Limits) -> Reading | None:
+        from coc_service.documents.identity import read_identity
+
+        return read_identity(pages, limits=limits, glance=True)
+
     def registration(pages: list[Page], *, limits: Limits) -> Reading | None:
         from coc_service.documents.registration import read_registration
 
         return read_registration(pages, limits=limits)
 
-    return ReaderSet(identity=identity, registration=registration)
+    return ReaderSet(identity=identity, registration=registration,
+                     identity_glance=identity_glance)
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str  # the document family the reader looks for
+    reader: Reader
+    enough: float  # a reading this sure, after this step, ends the search
 
 
 def classify_and_read(
@@ -62,30 +83,31 @@ def classify_and_read(
 ) -> Classification:
     """Return the best reading of the pages by the readers `kind` calls for."""
     result = Classification(reading=None)
-    order = _order(kind)
-    for name in order:
-        reader = readers.identity if name == "identity" else readers.registration
-        result.tried.append(name)
-        reading = reader(pages, limits=limits)
+    for step in _plan(kind, readers):
+        result.tried.append(step.name)
+        reading = step.reader(pages, limits=limits)
         if reading is not None and reading.score >= MIN_SCORE and (
             result.reading is None or reading.score > result.reading.score
         ):
             result.reading = reading
-        if result.reading is None:
-            continue
-        if kind != "auto" and name == kind:
-            break  # the kind the customer named was found
-        if name == "identity" and result.reading.score >= CONFIDENT_SCORE:
+        if result.reading is not None and result.reading.score >= step.enough:
             break
     if kind != "auto" and result.reading is not None and not _matches(kind, result.reading):
         result.notes.append(f"uploaded_as_{kind}_but_is_{result.reading.document_type}")
     return result
 
 
-def _order(kind: Kind) -> list[str]:
+def _plan(kind: Kind, readers: ReaderSet) -> list[_Step]:
+    """Return the readers to try in order, each with the score that makes the next needless."""
+    identity = _Step("identity", readers.identity, CONFIDENT_SCORE)
+    registration = _Step("registration", readers.registration, CLEAR_CERTIFICATE)
+    if kind == "identity":
+        return [_Step("identity", readers.identity, MIN_SCORE), registration]
     if kind == "registration":
-        return ["registration", "identity"]
-    return ["identity", "registration"]
+        return [_Step("registration", readers.registration, MIN_SCORE), identity]
+    if readers.identity_glance is None:
+        return [identity, registration]
+    return [_Step("identity", readers.identity_glance, CONFIDENT_SCORE), registration, identity]
 
 
 def _matches(kind: Kind, reading: Reading) -> bool:

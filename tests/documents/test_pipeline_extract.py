@@ -82,6 +82,31 @@ def test_the_surer_reading_wins() -> None:
     assert extract_document(_png(), readers=readers).document_type == "registration_certificate"
 
 
+def test_a_clear_certificate_spares_the_full_mrz_search() -> None:
+    glance, full = FakeReader(None), FakeReader(_identity(score=0.75))
+    registration = FakeReader(_registration(score=0.9))
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    assert result.document_type == "registration_certificate"
+    assert len(glance.calls) == 1 and len(registration.calls) == 1
+    assert full.calls == []
+
+
+def test_the_full_mrz_search_runs_when_the_glance_and_the_certificate_reader_fail() -> None:
+    glance, full = FakeReader(None), FakeReader(_identity(score=0.75))
+    registration = FakeReader(_registration(score=0.5))
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    assert result.document_type == "id_card"
+    assert len(glance.calls) == len(registration.calls) == len(full.calls) == 1
+
+
+def test_an_mrz_read_at_a_glance_ends_the_search() -> None:
+    glance, full = FakeReader(_identity()), FakeReader(_identity())
+    registration = FakeReader(_registration())
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    assert result.document_type == "id_card"
+    assert len(glance.calls) == 1 and registration.calls == [] and full.calls == []
+
+
 def test_true_type_is_reported_whatever_the_customer_said() -> None:
     identity, registration = FakeReader(_identity()), FakeReader(None)
     result = extract_document(

@@ -21,6 +21,7 @@ from coc_service.documents.identity.visual import (
     date_found,
     find_name,
     issue_date,
+    read_other_sides,
     read_visual_zone,
 )
 from coc_service.documents.types import DocumentType, Field, Limits, MrzReading, Page, Reading
@@ -31,6 +32,9 @@ VisualMode = Literal["auto", "always", "never"]
 # OCR confidence a printed name needs to replace the MRZ spelling: Tesseract sometimes misplaces
 # an accent (Ó read Ô), and the MRZ spelling is always an acceptable value.
 ADOPT_CONFIDENCE = 0.85
+# A page whose size and proportions are within this of the card's may be its back (a photo of
+# the back is cropped a little differently from the front's).
+BACK_SIZE_TOLERANCE = 0.2
 
 
 def _document_type(code: str | None, layout: str) -> DocumentType:
@@ -57,15 +61,18 @@ def read_identity(
     limits: Limits,
     today: date | None = None,
     visual: VisualMode = "auto",
+    glance: bool = False,
 ) -> Reading | None:
     """Return what the identity document on `pages` says, or None when no MRZ is found.
 
     `visual`: "always" reads the printed zone as a second source (one Tesseract call per
     side); "auto" only when the MRZ is doubtful or a name may be cut short in it; "never"
-    keeps to the MRZ (fastest).
+    keeps to the MRZ (fastest). `glance` looks for the MRZ only where the print size says it
+    should be (a fraction of the full search, which finds a few more on poor photos).
     """
     started = time.monotonic()
-    find = find_mrz(pages, deadline=started + limits.stage_timeout_s, today=today)
+    find = find_mrz(pages, deadline=started + limits.stage_timeout_s, today=today,
+                    glance=glance)
     if find is None or not find.reading.credible:
         return None
     reading = find.reading
@@ -94,6 +101,8 @@ def read_identity(
             else:
                 notes += _cross_check(zone, find, fields)
     if reading.layout.name == "FRA_ID_1988":
+        if visual != "never" and issue_date(zone) is None:
+            notes += _read_back(pages, find, zone, limits, started)
         notes += _derived_expiry(fields, zone, find)
     return Reading(
         document_type=_document_type(parsed.values["document_type_code"], reading.layout.name),
@@ -140,6 +149,35 @@ def _cross_check(zone: VisualZone, find: MrzFind, fields: dict[str, Field]) -> l
         if date_found(zone, date.fromisoformat(current.value)) is None:
             notes.append(f"visual zone: {name} {current.value} not found")
     return notes
+
+
+def _read_back(pages: list[Page], find: MrzFind, zone: VisualZone, limits: Limits,
+               started: float) -> list[str]:
+    """Read the other side of a 1988 card, which prints the day of issue ("délivrée le"): the
+    law's validity runs from that day, the card number gives only the month."""
+    remaining = limits.stage_timeout_s - (time.monotonic() - started)
+    backs = [page for page in pages if page.index != find.page.index
+             and _card_sized(page, find.page)]
+    if not backs or remaining <= 1.0:
+        return []
+    try:
+        read_other_sides(zone, backs, find.page, find.char_height,
+                         timeout_s=min(limits.ocr_timeout_s, remaining))
+    except StageTimeout:
+        return ["visual zone: OCR of the back timed out"]
+    return []
+
+
+def _card_sized(page: Page, front: Page) -> bool:
+    """Return True when a page has the card's size and proportions (its back), measured at
+    each page's own print resolution; a letter or a certificate is far larger."""
+    def inches(target: Page) -> tuple[float, float]:
+        long, short = max(target.image.shape[:2]), min(target.image.shape[:2])
+        return long / target.dpi, long / max(1, short)
+
+    (length, ratio), (front_length, front_ratio) = inches(page), inches(front)
+    return (abs(length / front_length - 1.0) <= BACK_SIZE_TOLERANCE
+            and abs(ratio / front_ratio - 1.0) <= BACK_SIZE_TOLERANCE)
 
 
 def _derived_expiry(fields: dict[str, Field], zone: VisualZone, find: MrzFind) -> list[str]:

@@ -65,13 +65,14 @@ def _read_candidate(page: Page, cand: BandCandidate, flip: bool,
     return find
 
 
-def find_mrz(pages: list[Page], *, deadline: float, today: date | None = None) -> MrzFind | None:
+def find_mrz(pages: list[Page], *, deadline: float, today: date | None = None,
+             glance: bool = False) -> MrzFind | None:
     """Return the best MRZ reading over all pages (upright first, then turned 180°).
 
     Each page is first searched at the one scale its print size calls for (page preparation
     measured it): that finds nearly every MRZ at a fraction of the cost of searching every
-    scale, which is done only when nothing trustworthy was read there. A band already read
-    at one scale is not read again at another.
+    scale, which is done only when nothing trustworthy was read there (`glance` stops
+    there). A band already read at one scale is not read again at another.
     """
     seen: dict[int, dict[float, list[BandCandidate]]] = {id(page): {} for page in pages}
     tried: list[tuple[Page, BandCandidate, bool]] = []
@@ -95,6 +96,8 @@ def find_mrz(pages: list[Page], *, deadline: float, today: date | None = None) -
             attempt(page, cand, False)
             if best is not None and best.reading.trusted:
                 return best
+    if glance:
+        return best
     candidates = [(page, cand) for page in pages for cand in find_mrz_bands(
         page.image, max_candidates=MAX_CANDIDATES, seen=seen[id(page)])]
     turned = sorted(candidates, key=lambda pc: -pc[1].prior)[:MAX_TURNED]

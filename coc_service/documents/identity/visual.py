@@ -88,13 +88,21 @@ def read_visual_zone(pages: list[Page], mrz_page: Page, band_box: Box, char_heig
         zone.lines += _ocr_region(image, region, scale, mrz_page.index, timeout_s)
         zone.pages_read.append(mrz_page.index)
     if layout == "TD1" or other_pages:  # a TD1 card carries its names on the front
-        for page in pages:
-            if page.index == mrz_page.index:
-                continue
-            region = (0, 0, page.image.shape[1], page.image.shape[0])
-            zone.lines += _ocr_region(page.image, region, scale, page.index, timeout_s)
-            zone.pages_read.append(page.index)
+        read_other_sides(zone, pages, mrz_page, char_height, timeout_s=timeout_s)
     return zone
+
+
+def read_other_sides(zone: VisualZone, pages: list[Page], mrz_page: Page, char_height: float,
+                     *, timeout_s: float) -> None:
+    """Add to the zone the lines of every page but the MRZ's one not read yet (whole pages,
+    the print scaled as the MRZ's characters)."""
+    scale = _VISUAL_CHAR / max(char_height, 1.0)
+    for page in pages:
+        if page.index == mrz_page.index or page.index in zone.pages_read:
+            continue
+        region = (0, 0, page.image.shape[1], page.image.shape[0])
+        zone.lines += _ocr_region(page.image, region, scale, page.index, timeout_s)
+        zone.pages_read.append(page.index)
 
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)

@@ -44,6 +44,12 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum()).replace("rn", "m")
 
 
+# (label as compared, its length as printed, its number of words, code)
+_TARGETS = tuple((_plain(phrase.replace(" ", "")), len(phrase), len(phrase.split()), code)
+                 for phrase, code in _LABELS)
+_WORD_COUNTS = sorted({n for _, _, n, _ in _TARGETS})
+
+
 def label_anchors(lines: list[Line]) -> dict[tuple[int, int], list[CodeHit]]:
     """Return, at the first word of each recognised label, the code that label names.
 
@@ -55,18 +61,17 @@ def label_anchors(lines: list[Line]) -> dict[tuple[int, int], list[CodeHit]]:
     for li, line in enumerate(lines):
         plain = [_plain(w.text) for w in line.words]
         fits: list[tuple[float, int, int, int, str]] = []  # (ratio, length, start, words, code)
-        for phrase, code in _LABELS:
-            target = phrase.split()
-            n = len(target)
-            for wi in range(len(plain)):
-                words = [p for p in plain[wi : wi + n + 2] if p]  # "/" between label words
-                if len(words) < n or not plain[wi]:
+        for wi in range(len(plain)):
+            if not plain[wi] or (line.words[wi].text.isupper() and len(plain[wi]) > 3):
+                continue  # values are printed in capitals, labels are not
+            # A label of n words may have up to two "/" among them.
+            runs = {n: [p for p in plain[wi : wi + n + 2] if p][:n] for n in _WORD_COUNTS}
+            for target, length, n, code in _TARGETS:
+                if len(runs[n]) < n:
                     continue
-                if line.words[wi].text.isupper() and len(plain[wi]) > 3:
-                    continue  # values are printed in capitals, labels are not
-                ratio = fuzz.ratio("".join(words[:n]), _plain("".join(target)))
-                if ratio >= (88 if len(phrase) <= 6 else 82):
-                    fits.append((ratio, len(phrase), wi, n, code))
+                ratio = fuzz.ratio("".join(runs[n]), target)
+                if ratio >= (88 if length <= 6 else 82):
+                    fits.append((ratio, length, wi, n, code))
         taken: set[int] = set()
         for _ratio, _length, wi, n, code in sorted(fits, reverse=True):
             if taken & set(range(wi, wi + n)):

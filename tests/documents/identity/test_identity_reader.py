@@ -151,3 +151,26 @@ def test_french_1988_back_gives_the_exact_expiry(make_pages: MakePages) -> None:
     assert reading is not None
     assert reading.fields["expiry_date"].value == truth["expiry_date"]
     assert reading.fields["expiry_date"].derived
+
+
+@pytest.mark.ocr
+def test_french_1988_back_is_read_unasked_for_the_day_of_issue(make_pages: MakePages) -> None:
+    pages, truth = make_pages("fr_id_1988", 6, "clean")
+    reading = read_identity(pages, limits=LIMITS)  # visual "auto": the MRZ alone is trusted
+    assert reading is not None
+    assert reading.fields["expiry_date"].value == truth["expiry_date"]
+    assert not [n for n in reading.notes if "day of issue unknown" in n]
+
+
+def test_a_page_shaped_like_a_letter_is_not_read_as_the_back(
+    make_pages: MakePages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages, _ = make_pages("fr_id_1988", 6, "clean")
+    # A4 at 300 dpi: the 1988 card (105 x 74 mm) has the same proportions, not the same size.
+    letter = Page(index=2, image=np.full((3508, 2480), 245, np.uint8), dpi=300.0)
+    calls: list[object] = []
+    monkeypatch.setattr("coc_service.documents.ocr.read_words",
+                        lambda *a, **k: calls.append(a) or None)
+    reading = read_identity([pages[0], letter], limits=LIMITS)
+    assert reading is not None and calls == []
+    assert any("day of issue unknown" in n for n in reading.notes)
