@@ -25,6 +25,8 @@ CONFIDENT_SCORE = 0.8
 MIN_SCORE = 0.3
 # A registration reading this sure is a certificate: no need to search it for an MRZ.
 CLEAR_CERTIFICATE = 0.85
+# Or this sure, with a VIN read at least this sure.
+CERTIFICATE_WITH_VIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def classify_and_read(
             result.reading is None or reading.score > result.reading.score
         ):
             result.reading = reading
-        if result.reading is not None and result.reading.score >= step.enough:
+        if result.reading is not None and (result.reading.score >= step.enough
+                                           or _certificate_with_vin(result.reading)):
             break
     if kind != "auto" and result.reading is not None and not _matches(kind, result.reading):
         result.notes.append(f"uploaded_as_{kind}_but_is_{result.reading.document_type}")
@@ -108,6 +111,15 @@ def _plan(kind: Kind, readers: ReaderSet) -> list[_Step]:
     if readers.identity_glance is None:
         return [identity, registration]
     return [_Step("identity", readers.identity_glance, CONFIDENT_SCORE), registration, identity]
+
+
+def _certificate_with_vin(reading: Reading) -> bool:
+    """Return True for a certificate reading that found a VIN: no identity document has one,
+    so an MRZ search of the page would be time lost."""
+    vin = reading.fields.get("vin")
+    return (reading.document_type == "registration_certificate"
+            and reading.score >= CERTIFICATE_WITH_VIN and vin is not None
+            and vin.confidence >= CERTIFICATE_WITH_VIN)
 
 
 def _matches(kind: Kind, reading: Reading) -> bool:

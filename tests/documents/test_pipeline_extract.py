@@ -91,9 +91,19 @@ def test_a_clear_certificate_spares_the_full_mrz_search() -> None:
     assert full.calls == []
 
 
+def test_a_certificate_whose_vin_was_read_spares_the_full_mrz_search() -> None:
+    glance, full = FakeReader(None), FakeReader(_identity(score=0.75))
+    registration = FakeReader(_registration(score=0.6))
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    assert result.document_type == "registration_certificate"
+    assert full.calls == []
+
+
 def test_the_full_mrz_search_runs_when_the_glance_and_the_certificate_reader_fail() -> None:
     glance, full = FakeReader(None), FakeReader(_identity(score=0.75))
-    registration = FakeReader(_registration(score=0.5))
+    doubtful = _registration(score=0.6)
+    doubtful.fields["vin"].confidence = 0.3
+    registration = FakeReader(doubtful)
     result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
     assert result.document_type == "id_card"
     assert len(glance.calls) == len(registration.calls) == len(full.calls) == 1
