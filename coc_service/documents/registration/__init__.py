@@ -13,7 +13,9 @@ print the same codes. How a page is read (reader.py):
    (fields.py, normalise.py); one run of words is the value of one field only.
 3. Fields no code or label led to are inferred at low confidence and with a note: a VIN or a
    plate by its shape, B and I from the order of the page's unlabelled dates, D.1 from a make
-   name printed on the page (inference.py).
+   name printed on the page, and on the SIV (a fixed layout) C.1 from the line above C.4a's
+   "EST LE PROPRIETAIRE DU VEHICULE" and D.3 from after the CNIT on the make's line
+   (inference.py).
 4. The SIV band (two lines of 44 OCR-B characters at the foot of the French certificate) is
    read by the identity reader's fixed-pitch glyph classifier (band_glyphs.py) and parsed
    without assuming where line 1 keeps the plate, VIN and date (band.py); it is a second

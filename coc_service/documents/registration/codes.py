@@ -71,6 +71,8 @@ _LETTER = {
     "1": (("I", 0.3), ("J", 0.35)), "l": (("I", 0.3),), "|": (("I", 0.3),), "!": (("I", 0.35),),
     "5": (("S", 0.3),), "$": (("S", 0.3),), "2": (("Z", 0.4),), "i": (("I", 0.3),),
     "j": (("J", 0.3),), "T": (("I", 0.45),), "L": (("L", 0.0), ("I", 0.35)),
+    # A small D loses its straight side or its bowl: "b.1", "p.3" (the value decides).
+    "b": (("B", 0.25), ("D", 0.3)), "p": (("P", 0.05), ("D", 0.4)),
     "À": (("A", 0.1),), "Á": (("A", 0.1),), "Â": (("A", 0.1),), "Ä": (("A", 0.15),),
     "É": (("E", 0.1),), "È": (("E", 0.1),), "Ê": (("E", 0.1),), "Ë": (("E", 0.1),),
     "Ç": (("C", 0.2),), "Ô": (("O", 0.2), ("D", 0.4)),
@@ -144,6 +146,12 @@ def _canonical_once(letter: str, tail: str) -> tuple[str, float] | None:
     return code, cost
 
 
+def _hyphen_glued(head: str, rest: str) -> bool:
+    """Return True for a value OCR glued to its code with a hyphen read for the frame's edge:
+    "D-3-V60" is D.3 then V60 (the code's own dot read as a hyphen too)."""
+    return rest[0] == "-" and len(head) >= 2 and head[0] in _SEP and head[-1].isdigit()
+
+
 def parse_code(token: str) -> list[CodeHit]:
     """Return the codes `token` may be (cheapest first), each with any value glued after it."""
     text = token.strip()
@@ -162,7 +170,7 @@ def parse_code(token: str) -> list[CodeHit]:
                 head, closed = head[:-1], True
             if head.endswith((":", ";")):
                 head, closed = head[:-1], True
-            if rest and not closed and rest[0] not in _CLOSE:
+            if rest and not closed and rest[0] not in _CLOSE and not _hyphen_glued(head, rest):
                 continue
             found = _canonical(letter, head)
             if found is None:

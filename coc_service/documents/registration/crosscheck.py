@@ -49,23 +49,30 @@ def _same(a: str, b: str) -> bool:
 
 
 def compose_holder_name(fields: dict[str, Field]) -> None:
-    """Compose holder_name from C.1.1 + C.1.2 (or the owner's C.2.x) when C.1 is absent."""
-    if "holder_name" in fields:
-        return
+    """Compose holder_name from C.1.1 + C.1.2 (or the owner's C.2.x) when C.1 is absent, or
+    when what was taken for C.1 is less sure than the two and does not hold the surname (a
+    stray mark next to a misread code)."""
     for surname, given in (("holder_surname", "holder_given_names"),
                            ("owner_surname", "owner_given_names")):
         if surname in fields and fields[surname].value:
             parts = [fields[surname]]
             if given in fields and fields[given].value:
                 parts.append(fields[given])
-            value = " ".join(str(p.value) for p in parts)
-            boxes = [p.box for p in parts if p.box is not None]
-            box = None
-            if boxes:
-                x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-                x1 = max(b[0] + b[2] for b in boxes)
-                y1 = max(b[1] + b[3] for b in boxes)
-                box = (x0, y0, x1 - x0, y1 - y0)
-            confidence = min(p.confidence for p in parts)
-            fields["holder_name"] = Field(value, confidence, parts[0].page, box)
+            composed = Field(" ".join(str(p.value) for p in parts),
+                             min(p.confidence for p in parts), parts[0].page,
+                             _union([p.box for p in parts if p.box is not None]))
+            current = fields.get("holder_name")
+            if current is None or (
+                    surname == "holder_surname" and composed.confidence > current.confidence
+                    and str(parts[0].value) not in str(current.value or "")):
+                fields["holder_name"] = composed
             return
+
+
+def _union(boxes: list[Box]) -> Box | None:
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)

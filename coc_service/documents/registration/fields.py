@@ -153,6 +153,8 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
             offer(text, 0.6, words[:1])
     else:  # name, text: free text, only sanity checks
         text = clean_text(_joined(words))
+        if kind == "name":
+            text = _ELISION.sub(r"\1'", text)
         letters = sum(c.isalpha() for c in text)
         alnum = sum(c.isalnum() for c in text)
         digits = alnum - letters
@@ -172,6 +174,8 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
     return best
 
 
+# OCR sets an elided particle apart from its name: "DELL 'ORTO", "D' ARTAGNAN".
+_ELISION = re.compile(r"\b([A-ZÀ-Ý]{1,4}) ?['’] ?(?=[A-ZÀ-Ý])")
 _PARTIAL = re.compile(r"^[\[(|]?([A-Z0])[.,:;]?[\])|]?$")
 
 

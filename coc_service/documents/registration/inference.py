@@ -4,10 +4,18 @@ Only where nothing better exists, at a low confidence and with a note: the dates
 carries follow each other (first registration, then this registration, then the next
 inspection), so unlabelled dates can be given to the missing ones in that order; and a word
 that is a known make, nowhere else used, is D.1 (preferably the make the VIN's WMI names).
+On the French SIV, whose layout is fixed, the holder (C.1) is the line printed right above
+"EST LE PROPRIETAIRE DU VEHICULE" (C.4a), and the model (D.3) follows the national type (D.2.1,
+a CNIT such as M10ABCDE1234) on the make's line.
 """
 
 from __future__ import annotations
 
+import re
+
+from rapidfuzz import fuzz
+
+from coc_service.documents.ocr import Word
 from coc_service.documents.registration.fields import Candidate, unclaimed_dates
 from coc_service.documents.registration.layout import Line
 from coc_service.documents.registration.normalise import canonical_make, canonical_make_for_wmi
@@ -70,3 +78,73 @@ def infer_make(lines: list[Line], best: dict[str, Candidate], notes: list[str]) 
     else:
         return
     notes.append("make: code D.1 not read; a make name printed on the page was taken")
+
+
+_C4A_WORDS = ("PROPRIETAIRE", "VEHICULE")
+_NAME_WORD = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý'’-]*$")
+_CNIT = re.compile(r"^[A-Z0-9]{10,15}$")
+_MODEL_WORD = re.compile(r"^[A-Z0-9][A-Z0-9.+-]*$")
+_MIN_NAME_LETTERS = 4  # fewer letters taken for C.1 are a stray mark, not a name
+
+
+def infer_holder(lines: list[Line], best: dict[str, Candidate], notes: list[str],
+                 country: str | None) -> None:
+    """On the SIV, take the line of capitals right above C.4a's sentence as C.1 when C.1 was
+    not read, or read as a stray mark."""
+    current = best.get("holder_name")
+    if country != "FRA" or (current is not None and sum(
+            c.isalpha() for c in current.value) >= _MIN_NAME_LETTERS):
+        return
+    below = _c4a_line(lines)
+    if below is None or below == 0:
+        return
+    line = lines[below - 1]
+    if lines[below].top - line.bottom > 2.5 * line.height:
+        return
+    words = [w for w in line.words if _NAME_WORD.match(w.text)]
+    words = words[next((i for i, w in enumerate(words) if len(w.text) >= 2), len(words)):]
+    if not words or sum(len(w.text) for w in words) < _MIN_NAME_LETTERS:
+        return
+    best["holder_name"] = Candidate("holder_name", " ".join(w.text for w in words), 0.5,
+                                    words, 0.4, "pattern")
+    notes.append("holder_name: code C.1 not read; taken from the SIV's layout")
+
+
+def _c4a_line(lines: list[Line]) -> int | None:
+    """Return the index of the topmost line holding C.4a's "PROPRIETAIRE" or "VEHICULE"."""
+    for index, line in enumerate(lines):
+        if any(fuzz.ratio(w.text.upper(), target) >= 80
+               for w in line.words for target in _C4A_WORDS):
+            return index
+    return None
+
+
+def infer_commercial_name(lines: list[Line], best: dict[str, Candidate],
+                          notes: list[str], country: str | None) -> None:
+    """On the SIV, take the words after the CNIT on the make's line as D.3 when D.3 was not
+    read: D.1, D.2, D.2.1 and D.3 share that line, in that order."""
+    if country != "FRA" or "commercial_name" in best or "make" not in best:
+        return
+    make_words = {w.box for w in best["make"].words}
+    line = next((ln for ln in lines if any(w.box in make_words for w in ln.words)), None)
+    if line is None:
+        return
+    cnit = [i for i, w in enumerate(line.words) if _is_cnit(w)]
+    if not cnit:
+        return
+    words: list[Word] = []
+    for word in line.words[cnit[-1] + 1 :]:
+        if not _MODEL_WORD.match(word.text) or len(words) == 3:
+            break
+        words.append(word)
+    if not words:
+        return
+    best["commercial_name"] = Candidate("commercial_name", " ".join(w.text for w in words),
+                                        0.45, words, 0.4, "pattern")
+    notes.append("commercial_name: code D.3 not read; taken from the SIV's layout")
+
+
+def _is_cnit(word: Word) -> bool:
+    text = word.text
+    return bool(_CNIT.match(text)) and any(c.isdigit() for c in text) and sum(
+        c.isalpha() for c in text) >= 3

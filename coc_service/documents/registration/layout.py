@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from coc_service.documents.ocr import Word
-from coc_service.documents.registration.codes import is_code_like
+from coc_service.documents.registration.codes import is_code_like, parse_code
 from coc_service.documents.types import Box
 
 
@@ -80,7 +80,32 @@ def group_lines(words: list[Word]) -> list[Line]:
             lines.append([word])
         else:
             best.append(word)
-    return [Line(sorted(ws, key=lambda w: w.box[0])) for ws in lines]
+    return [Line(_join_split_codes(sorted(ws, key=lambda w: w.box[0]))) for ws in lines]
+
+
+# What OCR leaves of a code's dotted digits when it splits them from the letter: ".1", ",4a",
+# "1" (the dot lost too), "1.1]".
+_CODE_TAIL = re.compile(r"^[.,:;]?[0-9lI|][0-9a-c.,]{0,3}[\])|:]?$")
+
+
+def _join_split_codes(words: list[Word]) -> list[Word]:
+    """Return the words with each code OCR split in two ("C" ".1") made one word again.
+
+    Only a lone letter followed at a letter's distance by its dotted digits is joined, and
+    only when the two make a code together that neither is alone.
+    """
+    out: list[Word] = []
+    for word in words:
+        last = out[-1] if out else None
+        if (last is not None and len(last.text) <= 2 and _CODE_TAIL.match(word.text)
+                and word.box[0] - (last.box[0] + last.box[2]) <= 1.2 * max(last.box[3], 1)
+                and not parse_code(last.text) and parse_code(last.text + word.text)):
+            box = union_box([last, word])
+            out[-1] = Word(last.text + word.text, min(last.confidence, word.confidence), box,
+                           last.line)
+            continue
+        out.append(word)
+    return out
 
 
 def _overlap_x(a: Box, b: Box) -> int:
@@ -124,15 +149,28 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum())
 
 
-def is_label_word(text: str) -> bool:
-    """Return True when a word is one of the printed labels of a national certificate."""
+def is_label_word(text: str, *, small: bool = False) -> bool:
+    """Return True when a word is one of the printed labels of a national certificate.
+
+    `small`: the word is printed smaller than the values around it, as labels are, so capitals
+    (OCR reads small print as capitals) do not make it a value. A bilingual label glued by its
+    slash ("NOM/NAAM") is a label when each part is.
+    """
+    parts = [part for part in re.split(r"[/|]", text) if _plain(part)]
+    if len(parts) > 1:
+        return all(_is_label_part(part, small=True) for part in parts)
+    return _is_label_part(text, small=small)
+
+
+def _is_label_part(text: str, *, small: bool) -> bool:
     plain = _plain(text)
+    capitals = text.isupper() and not small
     if len(plain) < 2 or plain.isdigit():
         return False
     if len(plain) <= 3:
-        return plain in _LABEL_WORDS and not text.isupper()
+        return plain in _LABEL_WORDS and not capitals
     # Values are printed in capitals, labels mostly not: a capitalised word must match closely.
-    cutoff = 90 if text.isupper() else 84 if len(plain) <= 4 else 78
+    cutoff = 90 if capitals else 84 if len(plain) <= 4 else 78
     match = process.extractOne(plain, _LABEL_WORDS, scorer=fuzz.ratio, score_cutoff=cutoff)
     return match is not None
 
@@ -148,7 +186,7 @@ def split_label(words: list[Word], value_height: float) -> tuple[list[Word], lis
     cut = 0
     seen_label = False
     for i, word in enumerate(words):
-        if is_label_word(word.text):
+        if is_label_word(word.text, small=word.box[3] < 0.75 * value_height):
             seen_label, cut = True, i + 1
         elif _is_connector(word.text) or (word.box[3] < 0.75 * value_height
                                           and not word.text.isupper()):

@@ -29,7 +29,12 @@ from coc_service.documents.registration.fields import (
     pattern_candidates,
     vin_regions,
 )
-from coc_service.documents.registration.inference import infer_dates, infer_make
+from coc_service.documents.registration.inference import (
+    infer_commercial_name,
+    infer_dates,
+    infer_holder,
+    infer_make,
+)
 from coc_service.documents.registration.layout import Line, group_lines, union_box
 from coc_service.documents.registration.normalise import (
     VIN_ALPHABET,
@@ -132,6 +137,8 @@ def read_page(page: Page, limits: Limits) -> PageRead:
     country = country or _country_of_plate(best)
     infer_dates(lines, best, notes, country)
     infer_make(lines, best, notes)
+    infer_holder(lines, best, notes, country)
+    infer_commercial_name(lines, best, notes, country)
     fields = {name: _field(cand, page.index) for name, cand in best.items()}
     for name in _PEOPLE_FIELDS:
         if name in fields and fields[name].value:

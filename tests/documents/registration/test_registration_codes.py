@@ -19,6 +19,7 @@ def _codes(token: str) -> list[str]:
         ("E", "E"), ("A]", "A"), ("fB]", "B"), ("P.1]", "P.1"), ("P.L", "P.1"), ("x.1]", "X.1"),
         ("[V.9", "V.9"), ("C.4a", "C.4a"), ("C.1:2", "C.1.2"), ("D.2.1", "D.2.1"), ("D21", "D.2.1"),
         ("1.2]", "J.2"), ("F1]", "F.1"), ("Si]", "S.1"), ("[K|", "K"), ("C-12", "C.1.2"),
+        ("b.1", "D.1"), ("p.3", "D.3"), ("p.3", "P.3"),
     ],
 )
 def test_noisy_code_tokens_are_recognised(token: str, code: str) -> None:
@@ -51,3 +52,9 @@ def test_code_like_ends_a_value_only_when_printed_clearly() -> None:
 def test_the_small_letter_of_a_code_read_as_a_capital() -> None:
     assert [h.code for h in parse_code("C4A")] == ["C.4a"]
     assert parse_code("C4A")[0].cost > parse_code("C4a")[0].cost
+
+
+def test_value_glued_with_a_hyphen_after_a_dotted_code() -> None:
+    (hit,) = [h for h in parse_code("D-3-V60") if h.code == "D.3"]
+    assert hit.rest == "V60"
+    assert not [h for h in parse_code("AB-123-CD") if h.rest]  # a plate is no code

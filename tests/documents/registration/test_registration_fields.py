@@ -9,7 +9,12 @@ from coc_service.documents.registration.fields import (
     pattern_candidates,
     unclaimed_dates,
 )
-from coc_service.documents.registration.layout import Line, group_lines, split_label
+from coc_service.documents.registration.layout import (
+    Line,
+    group_lines,
+    is_label_word,
+    split_label,
+)
 
 CHAR_W = 16  # px per character of a value, enough for the geometry to look like print
 
@@ -52,6 +57,22 @@ def test_siv_rows_with_values_right_of_their_codes() -> None:
     assert fields["vin"] == "VF3LBBHZHKS123456"
     assert fields["certificate_date"] == "2009-12-04"
     assert fields["type_approval_number"] == "e2*2007/46*0534*12"
+
+
+def test_a_code_split_in_two_words_is_joined_again() -> None:
+    lines = _lines(
+        _row(150, [(50, "C"), (66, ".1"), (120, "DUPONT"), (240, "HÉLÈNE")]),
+        _row(200, [(50, "D.1"), (120, "VOLVO"), (300, "E"), (340, "YV1MS682261234567")]),
+    )
+    assert [w.text for w in lines[0].words[:2]] == ["C.1", "DUPONT"]
+    assert _read(lines, "FRA")["holder_name"] == "DUPONT HÉLÈNE"
+    lost_dot = _lines(_row(150, [(50, "D"), (70, "1"), (120, "MERCEDES-BENZ")]))
+    assert _read(lost_dot, "FRA")["make"] == "Mercedes-Benz"
+
+
+def test_a_lone_code_letter_far_from_a_number_stays_alone() -> None:
+    lines = _lines(_row(150, [(50, "J"), (200, ".1"), (260, "VP")]))
+    assert [w.text for w in lines[0].words] == ["J", ".1", "VP"]
 
 
 def test_ocr_noise_on_codes_does_not_lose_their_values() -> None:
@@ -101,6 +122,20 @@ def test_label_then_value_on_one_line() -> None:
     assert fields["first_registration_date"] == "2022-08-01"
     assert fields["make"] == "Audi"
     assert fields["commercial_name"] == "Q3"
+
+
+def test_a_small_label_read_in_capitals_is_still_a_label() -> None:
+    code = _row(100, [(50, "C.1.1")])
+    label = [Word("NOM/NAAM", 0.8, (150, 108, 130, 20), (1, 1, 100))]  # smaller than values
+    value = _row(100, [(300, "PEETERS")])
+    fields = _read(_lines(code + label + value), "BEL")
+    assert fields["holder_surname"] == "PEETERS"
+    assert is_label_word("Nom/Naam") and not is_label_word("DUPONT/MARTIN")
+
+
+def test_an_elided_particle_set_apart_by_ocr_is_joined_to_its_name() -> None:
+    lines = _lines(_row(150, [(50, "C.1"), (120, "DELL"), (200, "'ORTO"), (300, "LUCA")]))
+    assert _read(lines, "ITA")["holder_name"] == "DELL'ORTO LUCA"
 
 
 def test_a_date_is_the_value_of_one_field_only() -> None:
@@ -203,3 +238,33 @@ def test_a_date_is_never_a_model_and_an_address_never_a_name() -> None:
     assert _read(lines, "DEU")["holder_name"] == "WEBER JURGEN"
     fields = _read(lines_without_name, "DEU")
     assert "holder_name" not in fields and "commercial_name" not in fields
+
+
+def test_siv_holder_and_model_taken_from_the_layout_when_their_codes_are_lost() -> None:
+    from coc_service.documents.registration.inference import (
+        infer_commercial_name,
+        infer_holder,
+        infer_make,
+    )
+
+    lines = _lines(
+        _row(100, [(50, "&"), (90, "AG-280-WE"), (330, "@"), (370, "13/07/2011")]),
+        _row(150, [(120, "GIRAUD"), (240, "MARIE-CLAIRE")]),
+        _row(200, [(140, "EST"), (210, "LE"), (250, "PROPRIETAIRE"), (480, "DU"),
+                   (530, "VEHICULE")]),
+        _row(250, [(50, "Di"), (130, "DACIA"), (330, "W3V7KPK"), (600, "M10LUG6F3APP"),
+                   (940, "LOGAN")]),
+    )
+    best = best_candidates(code_candidates(lines, "FRA"))
+    assert "holder_name" not in best and "commercial_name" not in best
+    notes: list[str] = []
+    infer_make(lines, best, notes)
+    infer_holder(lines, best, notes, "FRA")
+    infer_commercial_name(lines, best, notes, "FRA")
+    assert best["holder_name"].value == "GIRAUD MARIE-CLAIRE"
+    assert best["commercial_name"].value == "LOGAN"
+    assert best["holder_name"].score < 0.7 and best["commercial_name"].score < 0.7
+    assert sum("SIV's layout" in note for note in notes) == 2
+    other: dict[str, object] = {}
+    infer_holder(lines, other, [], "DEU")  # other states' layouts differ: no guess
+    assert other == {}
