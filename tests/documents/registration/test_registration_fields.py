@@ -169,6 +169,13 @@ def test_unlabelled_dates_are_offered_for_the_certificate_date() -> None:
     assert [c.value for c in unclaimed_dates(lines, best)] == ["2009-12-04"]
 
 
+def test_the_band_is_no_spare_date() -> None:
+    lines = _lines(_row(100, [(50, "B"), (90, "10/07/1996"), (330, "fi"), (370, "19/01/2023")]),
+                   _row(300, [(50, "CRFRAVF7M55SNST5015828<XR299BC<<10071996<<<4")]))
+    best = best_candidates(code_candidates(lines, "FRA"))
+    assert [c.value for c in unclaimed_dates(lines, best)] == ["2023-01-19"]
+
+
 def test_lost_codes_dates_are_given_in_date_order() -> None:
     from coc_service.documents.registration.inference import infer_dates
 
