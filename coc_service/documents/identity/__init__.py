@@ -21,6 +21,7 @@ from coc_service.documents.identity.visual import (
     date_found,
     find_name,
     issue_date,
+    read_beside_card,
     read_other_sides,
     read_visual_zone,
 )
@@ -154,15 +155,20 @@ def _cross_check(zone: VisualZone, find: MrzFind, fields: dict[str, Field]) -> l
 def _read_back(pages: list[Page], find: MrzFind, zone: VisualZone, limits: Limits,
                started: float) -> list[str]:
     """Read the other side of a 1988 card, which prints the day of issue ("délivrée le"): the
-    law's validity runs from that day, the card number gives only the month."""
+    law's validity runs from that day, the card number gives only the month. The back is an
+    other page of the card's size, or printed beside the front on the same sheet."""
     remaining = limits.stage_timeout_s - (time.monotonic() - started)
+    if remaining <= 1.0:
+        return []
+    timeout_s = min(limits.ocr_timeout_s, remaining)
     backs = [page for page in pages if page.index != find.page.index
              and _card_sized(page, find.page)]
-    if not backs or remaining <= 1.0:
-        return []
     try:
-        read_other_sides(zone, backs, find.page, find.char_height,
-                         timeout_s=min(limits.ocr_timeout_s, remaining))
+        if backs:
+            read_other_sides(zone, backs, find.page, find.char_height, timeout_s=timeout_s)
+        if issue_date(zone) is None:  # both sides photocopied on one sheet?
+            read_beside_card(zone, find.page, find.band_box, find.char_height,
+                             timeout_s=timeout_s)
     except StageTimeout:
         return ["visual zone: OCR of the back timed out"]
     return []

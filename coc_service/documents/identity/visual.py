@@ -19,10 +19,13 @@ from rapidfuzz.distance import Levenshtein
 
 from coc_service.documents import ocr
 from coc_service.documents.identity.transliterate import mrz_spellings
+from coc_service.documents.text_layout import find_blobs
 from coc_service.documents.types import Box, Page
 
 _VISUAL_CHAR = 30.0  # px the MRZ characters get in the OCR-ed region; printed text is similar
 _MAX_PIXELS = 1_600_000
+_BLOB_SIDE = 1400  # px: the sheet is searched for print beside the card at this size
+_MIN_BESIDE_BLOBS = 25  # fewer character-like blobs beside the card are background, not print
 
 
 @dataclass
@@ -103,6 +106,35 @@ def read_other_sides(zone: VisualZone, pages: list[Page], mrz_page: Page, char_h
         region = (0, 0, page.image.shape[1], page.image.shape[0])
         zone.lines += _ocr_region(page.image, region, scale, page.index, timeout_s)
         zone.pages_read.append(page.index)
+
+
+def read_beside_card(zone: VisualZone, page: Page, band_box: Box, char_height: float,
+                     *, timeout_s: float) -> None:
+    """Add to the zone what is printed on the MRZ's page beside the card (the back of a 1988
+    card photocopied next to its front on one sheet), when there is print enough there.
+
+    The front is placed from its MRZ band (the band spans most of the card's width, the card
+    is about 0.8 band widths tall and the band at its foot); every character-like blob outside
+    it is taken, and the box around them is read.
+    """
+    image = page.image
+    reduce = min(1.0, _BLOB_SIDE / max(image.shape[:2]))
+    small = cv2.resize(image, None, fx=reduce, fy=reduce, interpolation=cv2.INTER_AREA)
+    blobs = find_blobs(small)
+    x, y, w, h = band_box
+    left, right = x - 0.12 * w, x + 1.12 * w
+    top, bottom = y + h - 0.85 * w, y + h + 0.12 * w
+    bx, by = blobs.x / reduce, blobs.y / reduce
+    outside = ~((bx >= left) & (bx <= right) & (by >= top) & (by <= bottom))
+    if int(outside.sum()) < _MIN_BESIDE_BLOBS:
+        return
+    pad = 2.0 * char_height
+    x0 = max(0, int(bx[outside].min() - pad))
+    y0 = max(0, int(by[outside].min() - pad))
+    x1 = min(image.shape[1], int(bx[outside].max() + pad))
+    y1 = min(image.shape[0], int(by[outside].max() + pad))
+    scale = _VISUAL_CHAR / max(char_height, 1.0)
+    zone.lines += _ocr_region(image, (x0, y0, x1 - x0, y1 - y0), scale, page.index, timeout_s)
 
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)

@@ -174,3 +174,18 @@ def test_a_page_shaped_like_a_letter_is_not_read_as_the_back(
     reading = read_identity([pages[0], letter], limits=LIMITS)
     assert reading is not None and calls == []
     assert any("day of issue unknown" in n for n in reading.notes)
+
+
+@pytest.mark.ocr
+def test_french_1988_back_photocopied_beside_the_front_on_one_sheet(
+    make_pages: MakePages,
+) -> None:
+    (front, back), truth = make_pages("fr_id_1988", 6, "clean")
+    height = max(front.image.shape[0], back.image.shape[0])
+    gap = np.full((height, 200), 250, np.uint8)
+    sides = [np.pad(side.image, ((0, height - side.image.shape[0]), (0, 0)),
+                    constant_values=250) for side in (front, back)]
+    sheet = np.pad(np.hstack([sides[0], gap, sides[1]]), 150, constant_values=250)
+    reading = read_identity([Page(index=1, image=sheet)], limits=LIMITS)
+    assert reading is not None
+    assert reading.fields["expiry_date"].value == truth["expiry_date"]
