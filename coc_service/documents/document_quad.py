@@ -31,11 +31,17 @@ class DocumentQuad:
     touches_frame: bool  # part of the outline runs along the image border: cut off?
 
 
-def find_document(grey: np.ndarray) -> DocumentQuad | None:
-    """Return the outline of the document shown in a grey image, or None."""
-    height, width = grey.shape[:2]
-    scale = min(1.0, ANALYSIS_SIDE / max(height, width))
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+def search_scale(shape: tuple[int, ...]) -> float:
+    """Return the factor that reduces an image of this shape to the size the search works at."""
+    return min(1.0, ANALYSIS_SIDE / max(shape[:2]))
+
+
+def find_document(small: np.ndarray, scale: float) -> DocumentQuad | None:
+    """Return the outline of the document shown in a grey image, or None.
+
+    `small` is the image area-reduced by `scale` (search_scale); the outline is returned in
+    the image's own pixels. The caller reduces it because it already keeps reduced copies.
+    """
     small = cv2.GaussianBlur(small, (5, 5), 0)
     strict, sensitive = _edges(small)
     support_map = cv2.dilate(sensitive, np.ones((5, 5), np.uint8))

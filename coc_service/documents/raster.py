@@ -189,7 +189,9 @@ def _to_rgb_or_grey(image: Image.Image, *, colour: bool) -> np.ndarray:
         alpha = rgba[:, :, 3:4]
         blended = ((rgba[:, :, :3] * alpha + 255 * (255 - alpha)) // 255).astype(np.uint8)
         return blended if colour else cv2.cvtColor(blended, cv2.COLOR_RGB2GRAY)
-    if mode in ("1", "L") or not colour:
+    if mode == "L":
+        return np.asarray(image)  # converting would only copy the pixels
+    if mode == "1" or not colour:
         return np.asarray(image.convert("L"))
     return np.asarray(image.convert("RGB"))
 

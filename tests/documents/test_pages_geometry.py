@@ -11,6 +11,8 @@ import pytest
 from coc_service.documents.pages import (
     MAX_PAGE_PIXELS,
     TARGET_TEXT_HEIGHT,
+    Reductions,
+    _warp,
     document_page_order,
     prepare_page,
 )
@@ -99,6 +101,65 @@ def test_photo_of_a_card_on_a_table_is_cropped_and_flattened(card: np.ndarray) -
     assert width / height == pytest.approx(card.shape[1] / card.shape[0], rel=0.08)
     assert abs(prepared.page.skew) < 1.0  # flattening already levelled it
     assert _similar(card, prepared.page.image) > 0.8
+
+
+def test_photo_of_a_card_pasted_on_a_page_is_cropped_to_the_card(card: np.ndarray) -> None:
+    """The outline found first is the photo's own edge; the search inside it finds the card."""
+    rng = np.random.default_rng(5)
+    scene = _grey(degrade.photograph_on_table(
+        np.dstack([card] * 3), rng, scene_long_side=1800, fill=0.6, tilt=4.0,
+        perspective_strength=0.03,
+    ))
+    page = np.full((2480, 3508), 250, np.uint8)
+    page[400 : 400 + scene.shape[0], 600 : 600 + scene.shape[1]] = scene
+    prepared = prepare_page(_decoded(page))
+    assert prepared.quad is not None
+    assert prepared.quad.area_share < 0.6 * scene.size / page.size  # the card, not the photo
+    height, width = prepared.page.image.shape
+    assert width / height == pytest.approx(card.shape[1] / card.shape[0], rel=0.08)
+    assert _similar(card, prepared.page.image) > 0.8
+
+
+def test_halvings_are_means_of_blocks() -> None:
+    image = np.random.default_rng(0).integers(0, 256, (403, 602), dtype=np.uint8)
+    reductions = Reductions(image)
+    half, scale = reductions.at_least(0.3)
+    assert scale == 0.5
+    assert half.shape == (201, 301)
+    quarter, scale = reductions.at_least(0.25)
+    assert scale == 0.25
+    assert quarter.shape == (100, 150)
+    blocks = image[:400, :600].reshape(100, 4, 150, 4).mean(axis=(1, 3))
+    assert np.abs(quarter - blocks).max() <= 1.0  # rounded once per halving
+    same, scale = reductions.at_least(0.9)
+    assert same is image and scale == 1.0
+
+
+def test_strong_reductions_average_fine_detail_instead_of_sampling_it() -> None:
+    """One-pixel stripes seen at a fifth of their size are grey: sampling them would keep
+    stripes (aliasing), which thin strokes of print suffer the same way."""
+    stripes = np.zeros((800, 1200), np.uint8)
+    stripes[:, ::2] = 255
+    for calibrated in (False, True):
+        small = _warp(Reductions(stripes), np.diag([0.2, 0.2, 1.0]), (240, 160), fill=255,
+                      calibrated=calibrated)
+        assert small.shape == (160, 240)
+        assert float(small[5:-5, 5:-5].std()) < 10.0  # sampled stripes: about 127
+        assert float(small[5:-5, 5:-5].mean()) == pytest.approx(127.5, abs=3)
+
+
+def test_calibrated_warp_reduces_the_full_resolution_pixels() -> None:
+    """The analysis copy, on which blur is measured, is the area reduction of the full image
+    that the blur thresholds were set on, even when only a part of the image is warped."""
+    page = text_page(7, width=3000, height=2000, font_px=40, lines=14)
+    shift = np.array([[1, 0, -700], [0, 1, -300], [0, 0, 1]], dtype=float)
+    matrix = np.diag([0.45, 0.45, 1.0]) @ shift  # a 0.45 reduction of a part of the page
+    warped = _warp(Reductions(page), matrix, (700, 500), fill=255, calibrated=True)
+    factor = 0.45 * 1.2
+    reduced = cv2.resize(page, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    direct = cv2.warpAffine(reduced, (matrix @ np.diag([1 / factor, 1 / factor, 1]))[:2],
+                            (700, 500), flags=cv2.INTER_LINEAR, borderValue=255)
+    assert np.abs(warped.astype(int) - direct).mean() < 1.0
 
 
 def test_card_on_a_scanned_sheet_keeps_the_sheet(card: np.ndarray) -> None:
