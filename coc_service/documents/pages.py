@@ -327,24 +327,3 @@ def main_print_height(page: Page) -> float:
     """Return the height in pixels of the page's main print (capitals), as page preparation
     measured it when it set the page's resolution (Page.dpi says how far it was from 300)."""
     return TARGET_TEXT_HEIGHT * page.dpi / 300.0
-
-
-def document_page_order(pages: list[Page]) -> list[Page]:
-    """Return the pages, the one most likely to carry the document first.
-
-    A page showing a document has many short text lines; a blank back, a cover letter of long
-    lines or a photo scores lower. Upload order breaks ties (the first page is the usual one).
-    """
-    scored = []
-    for position, page in enumerate(pages):
-        scored.append((-_document_score(page.image), position, page))
-    return [page for _, _, page in sorted(scored, key=lambda item: (item[0], item[1]))]
-
-
-def _document_score(grey: np.ndarray) -> float:
-    scale = min(1.0, ANALYSIS_SIDE / max(grey.shape[:2]))
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    layout = analyse_text(small)
-    if layout is None:
-        return 0.0
-    return float(layout.blobs) * min(1.0, layout.line_sharpness / 10.0)

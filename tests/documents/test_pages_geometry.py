@@ -13,12 +13,10 @@ from coc_service.documents.pages import (
     TARGET_TEXT_HEIGHT,
     Reductions,
     _warp,
-    document_page_order,
     prepare_page,
 )
 from coc_service.documents.raster import DecodedImage
 from coc_service.documents.text_layout import analyse_text
-from coc_service.documents.types import Page
 from fixtures.synth import degrade
 from fixtures.synth.text_page import text_page
 
@@ -199,16 +197,6 @@ def test_blank_page_is_passed_through() -> None:
     assert prepared.layout is None
     assert prepared.page.image.shape == blank.shape
     assert prepared.upright_confidence == 0.0
-
-
-def test_document_page_comes_first() -> None:
-    blank = Page(index=1, image=np.full((800, 600), 245, np.uint8))
-    document = Page(index=2, image=text_page(6))
-    photo = Page(index=3, image=cv2.GaussianBlur(
-        np.random.default_rng(0).integers(0, 255, (600, 800), dtype=np.uint8), (0, 0), 9
-    ))
-    ordered = document_page_order([blank, document, photo])
-    assert ordered[0].index == 2
 
 
 def test_a_dense_guilloche_behind_the_text_does_not_turn_the_page() -> None:
