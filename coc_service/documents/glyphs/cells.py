@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from coc_service.documents.glyphs.segment import LineCells
+from coc_service.documents.glyphs.segment import LineCells, LinePrint
 
 BOX = 32  # px side of a normalised character
 _INNER = 24  # px the line's character height takes in the box
@@ -28,28 +28,57 @@ FEATURES = (BOX // 2) ** 2 + (_HOG_GRID - 1) ** 2 * 4 * _HOG_BINS
 def cell_boxes(line: LineCells) -> np.ndarray | None:
     """Return one normalised (BOX, BOX) float32 image per cell, ink = 1; None when a cell
     holds no print."""
-    height = line.height
-    y0 = max(0, int(line.top - 0.25 * height))
-    y1 = min(line.ink.shape[0], int(line.bottom + 0.25 * height))
-    ink = line.ink[y0:y1]
-    owner = line.owner[y0:y1]
+    y0, y1 = _rows(line.ink.shape[0], line.top, line.height)
     out = np.zeros((len(line.cuts) - 1, BOX, BOX), np.float32)
     for k in range(len(line.cuts) - 1):
-        # Only the cell's own components, with their soft edges; a kerned or hooked
-        # neighbour reaching into its columns is left out.
-        mine = cv2.dilate((owner == k).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        cols = np.flatnonzero(mine.any(axis=0))
-        if cols.size == 0:
+        box = _box(line.ink[y0:y1], line.owner[y0:y1] == k, line.height, y0 - line.top,
+                   line.threshold)
+        if box is None:
             return None
-        x0, x1 = int(cols[0]), int(cols[-1]) + 1
-        cell = np.where(mine[:, x0:x1], ink[:, x0:x1], 0.0).astype(np.float32)
-        rows = np.flatnonzero((cell > line.threshold).any(axis=1))
-        cols = np.flatnonzero((cell > line.threshold).any(axis=0))
-        if rows.size == 0 or cols.size == 0:
-            return None
-        glyph = cell[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        out[k] = place_in_box(glyph, height, y0 + int(rows[0]) - line.top)
+        out[k] = box
     return out
+
+
+def judged_boxes(line: LinePrint, bounds: np.ndarray) -> np.ndarray:
+    """Return the normalised box of each candidate cell (left, right) of `bounds`, as
+    cell_boxes would make it whatever the other cuts; blank where the cell holds no print."""
+    y0, y1 = _rows(line.ink.shape[0], line.top, line.height)
+    width = line.ink.shape[1]
+    out = np.zeros((len(bounds), BOX, BOX), np.float32)
+    for k, (left, right) in enumerate(bounds):
+        # A whole blob whose middle the cell holds reaches at most a cell's width beyond it.
+        x0 = max(0, int(2 * left - right))
+        x1 = min(width, int(np.ceil(2 * right - left)) + 1)
+        mine = line.cell_mask(float(left), float(right), x0, x1)[y0:y1]
+        box = _box(line.ink[y0:y1, x0:x1], mine, line.height, y0 - line.top, line.threshold)
+        if box is not None:
+            out[k] = box
+    return out
+
+
+def _rows(rows: int, top: int, height: int) -> tuple[int, int]:
+    """Return the rows cells are taken from: the line's and a quarter of its height around."""
+    return max(0, int(top - 0.25 * height)), min(rows, int(top + 1.25 * height))
+
+
+def _box(ink: np.ndarray, mine: np.ndarray, height: int, offset: int, threshold: float
+         ) -> np.ndarray | None:
+    """Return the normalised box of the print `mine` marks in `ink` (rows from `offset` px
+    below the line's top), or None when it holds no print."""
+    # Only the cell's own components, with their soft edges; a kerned or hooked neighbour
+    # reaching into its columns is left out.
+    mine = cv2.dilate(mine.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    cols = np.flatnonzero(mine.any(axis=0))
+    if cols.size == 0:
+        return None
+    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    cell = np.where(mine[:, x0:x1], ink[:, x0:x1], 0.0).astype(np.float32)
+    rows = np.flatnonzero((cell > threshold).any(axis=1))
+    cols = np.flatnonzero((cell > threshold).any(axis=0))
+    if rows.size == 0 or cols.size == 0:
+        return None
+    glyph = cell[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return place_in_box(glyph, height, offset + int(rows[0]))
 
 
 def place_in_box(glyph: np.ndarray, height: float, top: float) -> np.ndarray:
@@ -84,14 +113,22 @@ def gradient_histograms(boxes: np.ndarray) -> np.ndarray:
     gy = np.zeros_like(boxes)
     gx[:, :, 1:-1] = boxes[:, :, 2:] - boxes[:, :, :-2]
     gy[:, 1:-1, :] = boxes[:, 2:, :] - boxes[:, :-2, :]
-    magnitude = np.hypot(gx, gy)
-    position = (np.arctan2(gy, gx) % np.pi) / (np.pi / _HOG_BINS) - 0.5
+    magnitude, angle = cv2.cartToPolar(gx.reshape(-1, BOX), gy.reshape(-1, BOX))
+    magnitude = magnitude.reshape(boxes.shape)
+    position = (angle.reshape(boxes.shape) % np.pi) / (np.pi / _HOG_BINS) - 0.5
     low = np.floor(position).astype(np.int64)
     frac = (position - low).astype(np.float32)
-    bins = np.arange(_HOG_BINS)
-    votes = ((low[..., None] % _HOG_BINS == bins) * (magnitude * (1 - frac))[..., None]
-             + ((low[..., None] + 1) % _HOG_BINS == bins) * (magnitude * frac)[..., None])
-    cells = votes.reshape(n, _HOG_GRID, _HOG_CELL, _HOG_GRID, _HOG_CELL, _HOG_BINS).sum(axis=(2, 4))
+    # Each pixel votes into its two nearest bins of its cell: one histogram per box and cell,
+    # counted in a single pass over all pixels.
+    ys, xs = np.indices((BOX, BOX))
+    cell = ((ys // _HOG_CELL) * _HOG_GRID + xs // _HOG_CELL) * _HOG_BINS
+    base = np.arange(n)[:, None, None] * (_HOG_GRID * _HOG_GRID * _HOG_BINS) + cell[None]
+    size = n * _HOG_GRID * _HOG_GRID * _HOG_BINS
+    votes = (np.bincount((base + low % _HOG_BINS).ravel(), (magnitude * (1 - frac)).ravel(),
+                         size)
+             + np.bincount((base + (low + 1) % _HOG_BINS).ravel(), (magnitude * frac).ravel(),
+                           size))
+    cells = votes.reshape(n, _HOG_GRID, _HOG_GRID, _HOG_BINS).astype(np.float32)
     blocks = []
     for by in range(_HOG_GRID - 1):
         for bx in range(_HOG_GRID - 1):

@@ -9,16 +9,23 @@ left uncut (a character broken in two) costs, and cells far narrower or wider th
 pitch cost. Monospaced print whose runs of touching characters have no clear place to cut
 falls back to equal-pitch cells, provided every real gap lies on the grid. When no cut fits,
 nothing is returned rather than cells that would be read as garbage.
+
+Where print runs together (blur, tight spacing, a J's hook under its neighbour) the ink alone
+cannot tell a W from two Vs, nor where 0 and 8 meet; given a judge (the glyph classifier), the
+programme is run again over the same candidate cuts with each cell's price raised by how badly
+it reads as any character, so that the cuts chosen are those whose cells both look like
+characters and read as one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from coc_service.documents.glyphs.ink import INK_THRESHOLD, ink_strength, text_band
+from coc_service.documents.glyphs.ink import INK_THRESHOLD, ink_strength, runs, text_band
 
 _STRICTER = (0.55, 0.7)  # ink levels tried when print at INK_THRESHOLD runs together
 _CLEAN_COST = 0.12  # a cut this cheap per cell needs no other ink level
@@ -31,6 +38,58 @@ _WIDE, _NARROW = np.log(1.75), np.log(0.35)  # plausible width between gaps, in 
 _WIDE_CUT, _NARROW_CUT = np.log(1.4), np.log(0.7)  # and when a side is cut through ink
 _UNEVEN = 0.3  # weight of any departure from the mean pitch
 _EQUAL_PITCH_COST = 0.5  # equal cells are a guess: trusted less than cuts found in the print
+_READ_WEIGHT = 1.0  # a judge's cost (minus a log-probability) against the cuts' price per cell
+_JUDGED_CELL_COST = 1.0  # cells dearer than this by their shape alone are not judged
+_JUDGE_FROM = 0.02  # cuts this cheap per cell (gaps all round) need no judging
+
+
+# Judges candidate cells (recognition-driven segmentation): given the line's print and (k, 2)
+# cell bounds, how badly each reads as any character (minus its best log-probability).
+CellJudge = Callable[["LinePrint", np.ndarray], np.ndarray]
+
+
+@dataclass
+class LinePrint:
+    """A line's print at one ink level, as blobs: what cells are cut from."""
+
+    ink: np.ndarray  # float32 ink strength in [0, 1]
+    blob_of: np.ndarray  # int32, the blob of each print pixel, -1 where none
+    blobs: np.ndarray  # (n, 4) x0, x1, y0, y1 of the blobs, left to right
+    top: int  # first row of the characters
+    bottom: int  # one past their last row
+    threshold: float  # the ink level print was taken at
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    def owners(self, cuts: np.ndarray) -> np.ndarray:
+        """Return each pixel's cell: a blob's whole ink goes to the cell holding its middle,
+        unless a cut runs through the blob (touching characters), which then divides it."""
+        blobs = self.blobs[:, :2]
+        inner = cuts[1:-1]
+        split = np.asarray(((inner[None, :] > blobs[:, :1] + 1)
+                            & (inner[None, :] < blobs[:, 1:] - 1)).any(axis=1))
+        whole = np.searchsorted(cuts, blobs.mean(axis=1)) - 1
+        by_column = np.searchsorted(cuts, np.arange(self.blob_of.shape[1]) + 0.5) - 1
+        safe = np.maximum(self.blob_of, 0)
+        owner = np.where(split[safe], by_column[None, :], whole[safe])
+        owner[(self.blob_of < 0) | (owner < 0) | (owner >= len(cuts) - 1)] = -1
+        return owner.astype(np.int16)
+
+    def cell_mask(self, left: float, right: float, x0: int, x1: int) -> np.ndarray:
+        """Return, over columns x0:x1, the print of the one cell from `left` to `right` as
+        `owners` gives it whatever the other cuts: the blobs whose middle it holds and that
+        neither of its sides runs through, and its columns of the blobs a side divides."""
+        x0_, x1_ = self.blobs[:, 0], self.blobs[:, 1]
+        crossed = ((left > x0_ + 1) & (left < x1_ - 1)) | ((right > x0_ + 1) & (right < x1_ - 1))
+        middle = (x0_ + x1_) / 2
+        whole = ~crossed & (middle > left) & (middle <= right)  # as searchsorted places it
+        # Per blob (and -1, no blob): 1 = wholly this cell's, 2 = this cell's within its sides.
+        kind = np.r_[0, np.where(crossed, 2, whole.astype(np.int8))].astype(np.int8)
+        status = kind[self.blob_of[:, x0:x1] + 1]
+        cols = np.arange(x0, x1) + 0.5
+        return np.asarray((status == 1) | ((status == 2) & ((cols > left) & (cols <= right))))
 
 
 @dataclass
@@ -50,8 +109,13 @@ class LineCells:
         return self.bottom - self.top
 
 
-def segment_line(grey: np.ndarray, count: int = 17) -> LineCells | None:
-    """Return the crop's line cut into `count` cells, or None when it cannot be done well."""
+def segment_line(grey: np.ndarray, count: int = 17, judge: CellJudge | None = None
+                 ) -> LineCells | None:
+    """Return the crop's line cut into `count` cells, or None when it cannot be done well.
+
+    With a `judge`, a line that cannot be cut at clean gaps alone is cut where the cells read
+    best as well as where the ink is thinnest (recognition-driven segmentation).
+    """
     if grey.ndim != 2 or min(grey.shape) < 10:
         return None
     ink = ink_strength(grey)
@@ -59,37 +123,96 @@ def segment_line(grey: np.ndarray, count: int = 17) -> LineCells | None:
     if band is None:
         return None
     top, bottom = band
-    best: LineCells | None = None
+    found: list[_Cuts] = []
     # Blur merges neighbours at the usual ink level; a stricter level parts them again.
     for threshold in (INK_THRESHOLD, *_STRICTER):
         got = _cut_at(ink, threshold, top, bottom, count)
-        if got is not None and (best is None or got.cost < best.cost):
-            best = got
-        if best is not None and best.cost < _CLEAN_COST:
-            break
-    return best if best is not None and best.cost <= _MAX_MEAN_COST else None
+        if got is not None:
+            found.append(got)
+            if got.cost < _CLEAN_COST:
+                break
+    if not found:
+        return None
+    found.sort(key=lambda f: f.cost)
+    best = found[0]
+    if judge is not None and best.cost >= _JUDGE_FROM:
+        best = _judged(best, count, judge)
+    if best.cost > _MAX_MEAN_COST:
+        return None
+    line = best.line
+    return LineCells(line.ink, line.owners(best.cuts), line.top, line.bottom, best.cuts,
+                     best.cost, line.threshold)
+
+
+@dataclass
+class _Cuts:
+    """The cheapest cuts of a line at one ink level, and where else it could be cut."""
+
+    line: LinePrint
+    lattices: list[tuple[np.ndarray, np.ndarray]]  # candidate positions, price of each cell
+    cuts: np.ndarray
+    cost: float  # mean price per cell of the cuts
+    fit: float  # and how badly their cells read, once judged
 
 
 def _cut_at(ink: np.ndarray, threshold: float, top: int, bottom: int, count: int
-            ) -> LineCells | None:
-    """Return the line cut into cells with print taken at `threshold`, or None."""
+            ) -> _Cuts | None:
+    """Return the cheapest cuts of the line with print taken at `threshold`, or None."""
     height = bottom - top
     blob_of, blobs = _line_blobs((ink > threshold).astype(np.uint8), top, bottom)
     if len(blobs) == 0:
         return None
     columns = (blob_of >= 0).sum(axis=0).astype(np.float32)
-    best: tuple[float, np.ndarray] | None = None
+    options: list[tuple[float, np.ndarray]] = []  # (mean price, cuts)
+    lattices = []
     for first, last in _spans(blobs, ink.shape[1], height, count):
         span = blobs[first : last + 1, :2]
-        for got in (_cut_span(span, columns, height, count),
-                    _equal_pitch(span, columns, height, count)):
-            if got is not None and (best is None or got[0] < best[0]):
-                best = got
-    if best is None:
+        lattice = _lattice(span, columns, height, count)
+        if lattice is not None:
+            got = _shortest(lattice[1], count)
+            if got is not None:
+                lattices.append(lattice)
+                options.append((got[0] / count, lattice[0][got[1]]))
+        equal = _equal_pitch(span, columns, height, count)
+        if equal is not None:
+            options.append(equal)
+    if not options:
         return None
-    cost, cuts = best
-    return LineCells(ink, _owners(blob_of, blobs[:, :2], cuts), top, bottom, cuts, cost,
-                     threshold)
+    cost, cuts = min(options, key=lambda o: o[0])
+    line = LinePrint(ink, blob_of, blobs, top, bottom, threshold)
+    return _Cuts(line, lattices, cuts, cost, cost)
+
+
+def _judged(found: _Cuts, count: int, judge: CellJudge) -> _Cuts:
+    """Return the cuts of the line at this ink level whose cells are both well shaped and
+    well read: its cheapest cuts or a division of one of its lattices."""
+    line = found.line
+    read = judge(line, np.c_[found.cuts[:-1], found.cuts[1:]])
+    best = _Cuts(line, found.lattices, found.cuts, found.cost,
+                 found.cost + _READ_WEIGHT * float(read.mean()))
+    for pos, cell in found.lattices:
+        got = _judged_cuts(line, pos, cell, count, judge)
+        if got is not None and got[0] < best.fit and got[1] <= _MAX_MEAN_COST:
+            best = _Cuts(line, found.lattices, got[2], got[1], got[0])
+    return best
+
+
+def _judged_cuts(line: LinePrint, pos: np.ndarray, cell: np.ndarray, count: int,
+                 judge: CellJudge) -> tuple[float, float, np.ndarray] | None:
+    """Return (mean fit, mean geometric cost, cuts) of the division of the lattice whose cells
+    are both well shaped and well read."""
+    starts, ends = np.nonzero(cell < _JUDGED_CELL_COST)
+    if starts.size == 0:
+        return None
+    read = judge(line, np.c_[pos[starts], pos[ends]])
+    total = np.full_like(cell, np.inf)
+    total[starts, ends] = cell[starts, ends] + _READ_WEIGHT * read
+    got = _shortest(total, count)
+    if got is None:
+        return None
+    chosen = got[1]
+    geometric = float(cell[chosen[:-1], chosen[1:]].sum()) / count
+    return got[0] / count, geometric, pos[chosen]
 
 
 def _line_blobs(binary: np.ndarray, top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,20 +255,6 @@ def _line_blobs(binary: np.ndarray, top: int, bottom: int) -> tuple[np.ndarray, 
         lookup[g[4:]] = i
     blobs = np.array([g[:4] for g in groups], np.int64).reshape(-1, 4)
     return lookup[labels], blobs
-
-
-def _owners(blob_of: np.ndarray, blobs: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Return each pixel's cell: a blob's whole ink goes to the cell holding its middle,
-    unless a cut runs through the blob (touching characters), which then divides it."""
-    inner = cuts[1:-1]
-    split = np.asarray(((inner[None, :] > blobs[:, :1] + 1)
-                        & (inner[None, :] < blobs[:, 1:] - 1)).any(axis=1))
-    whole = np.searchsorted(cuts, blobs.mean(axis=1)) - 1
-    by_column = np.searchsorted(cuts, np.arange(blob_of.shape[1]) + 0.5) - 1
-    safe = np.maximum(blob_of, 0)
-    owner = np.where(split[safe], by_column[None, :], whole[safe])
-    owner[(blob_of < 0) | (owner < 0) | (owner >= len(cuts) - 1)] = -1
-    return owner.astype(np.int16)
 
 
 def _spans(blobs: np.ndarray, width: int, height: int, count: int) -> list[tuple[int, int]]:
@@ -197,9 +306,10 @@ def _equal_pitch(blobs: np.ndarray, columns: np.ndarray, height: int, count: int
     return _EQUAL_PITCH_COST, cuts
 
 
-def _cut_span(blobs: np.ndarray, columns: np.ndarray, height: int, count: int
-              ) -> tuple[float, np.ndarray] | None:
-    """Return (mean cost, cuts) of the best division of the blobs into `count` cells."""
+def _lattice(blobs: np.ndarray, columns: np.ndarray, height: int, count: int
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the candidate cut positions over the blobs and the (m, m) price of a cell from
+    each to each (inf where none can be)."""
     left, right = float(blobs[0, 0]), float(blobs[:, 1].max())
     gaps = np.maximum(blobs[1:, 0] - blobs[:-1, 1], 0)
     mean_gap = float(np.median(gaps)) if len(gaps) else 0.0
@@ -219,7 +329,8 @@ def _cut_span(blobs: np.ndarray, columns: np.ndarray, height: int, count: int
             continue
         values = smooth[inner]
         is_min = np.r_[False, (values[1:-1] <= values[:-2]) & (values[1:-1] <= values[2:]), False]
-        for x in inner[is_min]:
+        for first, end in runs(is_min):  # a flat valley is one place to cut, at its middle
+            x = int(inner[(first + end - 1) // 2])
             xs.append(float(x) + 0.5)
             price.append(_INK_CUT + float(smooth[x]) / height)
             on_gap.append(-1)
@@ -249,7 +360,13 @@ def _cut_span(blobs: np.ndarray, columns: np.ndarray, height: int, count: int
     cell = (_WIDTH * (np.maximum(0, ratio - wide) ** 2 + np.maximum(0, narrow - ratio) ** 2)
             + _UNEVEN * ratio**2 + uncut + cut_price[None, :])
     cell[(pos[None, :] <= pos[:, None]) | (ink_in < 0.04 * height * height)] = np.inf
-    m = len(pos)
+    return pos, cell
+
+
+def _shortest(cell: np.ndarray, count: int) -> tuple[float, np.ndarray] | None:
+    """Return (total price, indices) of the cheapest `count` cells from the first position
+    to the last, or None when there is no such path."""
+    m = len(cell)
     best = np.full(m, np.inf)
     best[0] = 0.0
     back = np.zeros((count, m), int)
@@ -262,5 +379,4 @@ def _cut_span(blobs: np.ndarray, columns: np.ndarray, height: int, count: int
     chosen = [m - 1]
     for k in range(count - 1, -1, -1):
         chosen.append(int(back[k, chosen[-1]]))
-    cuts = pos[chosen[::-1]]
-    return float(best[-1]) / count, cuts
+    return float(best[-1]), np.asarray(chosen[::-1])

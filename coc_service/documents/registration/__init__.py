@@ -20,7 +20,10 @@ print the same codes. How a page is read (reader.py):
    read by the identity reader's fixed-pitch glyph classifier (band_glyphs.py) and parsed
    without assuming where line 1 keeps the plate, VIN and date (band.py); it is a second
    source for the VIN, plate, make and first-registration date (crosscheck.py).
-5. Unless the full-page VIN is already sure, its crop is read again in three variants in one
+5. Where the full pass read no VIN, or a weak one, the page's rows of print that OCR did not
+   read as words are scored by the multi-font VIN glyph classifier (glyphs/), and the row it
+   reads best as a VIN (a known WMI, four closing digits) is taken as the VIN's place.
+6. Unless the full-page VIN is already sure, its crop is read again in three variants in one
    stacked Tesseract call (reread.py); the VIN is then decided character by character from all
    reads and the band, and made valid where it cannot be as read (known WMI, model-year
    character, North-American check digit; vin_vote.py).

@@ -50,6 +50,7 @@ _NUMBER_RANGES = {
     "g_mass_kg": (100, 60000), "p1_capacity_cc": (40, 20000), "p2_power_kw": (1, 1500),
     "p6_fiscal_power": (1, 200), "s1_seats": (1, 99), "v7_co2_g_km": (0, 999),
 }
+_SURE_WORD = 0.8  # Tesseract's confidence above which a word is taken as read
 _WHERE_FACTOR = {"glued": 0.95, "right": 1.0, "below": 0.92, "pattern": 0.6}
 
 
@@ -109,7 +110,7 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
                 offer(vin, vin_plausibility(vin, raw), used)
             elif 17 < len(vin) <= 19:  # a stray mark read as a character: drop one or two
                 for fixed in vin_repairs(vin):
-                    offer(fixed, 0.8 * vin_plausibility(fixed), used)
+                    offer(fixed, 0.8 * vin_plausibility(fixed, raw), used)
     elif kind == "plate":
         for used in _prefixes(words, 3):
             plate, strength = normalise_plate(_joined(used), country)
@@ -358,3 +359,17 @@ def vin_regions(lines: list[Line]) -> list[Box]:
             if alnum >= 4 and capitals >= 0.8 * alnum and box[2] >= 6 * line.height:
                 regions.append((cost, box))
     return [box for _, box in sorted(regions, key=lambda r: r[0])]
+
+
+def unread_rows(lines: list[Line], boxes: list[Box]) -> list[Box]:
+    """Return the boxes (runs of print found from the ink) that the full-page OCR did not
+    read as words in lower case: a VIN has none, so only the others may hold a VIN it missed
+    or garbled."""
+    words = [w for line in lines for w in line.words
+             if w.confidence >= _SURE_WORD and sum(c.islower() for c in w.text) >= 2]
+    out = []
+    for x, y, w, h in boxes:
+        if not any(x <= wx + ww / 2 <= x + w and y <= wy + wh / 2 <= y + h
+                   for wx, wy, ww, wh in (word.box for word in words)):
+            out.append((x, y, w, h))
+    return out

@@ -1,8 +1,14 @@
 """Read one certificate page: a single full-page OCR pass, code-anchored fields, one stacked
-second read of the VIN and the SIV band, and cross-checks between the sources."""
+second read of the VIN and the SIV band, and cross-checks between the sources.
+
+The VIN is read where the full pass read it, else next to its code or label; where neither
+holds a VIN (blurred rows the full pass skips, a code it misread, other print taken for the
+VIN) the page's rows of print are searched for the one the glyph classifier reads best as a
+VIN (_vin_region)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -10,6 +16,8 @@ import numpy as np
 
 from coc_service.documents import ocr
 from coc_service.documents.glyphs import vin_glyph_log_probabilities
+from coc_service.documents.glyphs.rows import print_runs
+from coc_service.documents.registration import MIN_SCORE
 from coc_service.documents.registration.band import (
     BandReading,
     clean_band_line,
@@ -27,6 +35,7 @@ from coc_service.documents.registration.fields import (
     best_candidates,
     code_candidates,
     pattern_candidates,
+    unread_rows,
     vin_regions,
 )
 from coc_service.documents.registration.inference import (
@@ -51,7 +60,7 @@ from coc_service.documents.registration.reread import (
     read_stacked,
     snap_to_line,
 )
-from coc_service.documents.registration.vin_vote import decide_vin
+from coc_service.documents.registration.vin_vote import decide_vin, vin_likelihood
 from coc_service.documents.types import Box, Field, Limits, Page, Reading
 
 # The full pass reads sparse text (psm 11): a certificate is a grid of short fields, which page
@@ -62,10 +71,23 @@ _FULL_PSM = 11
 _VIN_VARIANTS = (("grey", 32), ("clean", 32), ("grey", 44))
 _BAND_HEIGHT = 36
 _GLYPH_TEXT_HEIGHT = 40  # the glyph classifier's crops: text this tall, a J's hook kept whole
-# Every character at least this likely (log 0.95) by the glyph classifier, and equal to the
-# full-page read: two independent readers agree, a third read would change nothing.
-_GLYPH_SURE_LOGP = -0.05
+# Every character at least this likely (log 0.75) by the glyph classifier, and equal to the
+# full-page read: two independent readers agree, and a third read would change nothing (in
+# the vote, its three variants all reading another character X outweigh the full-page read
+# by log(3.3 / 1.3) = 0.93, less than the classifier's log(0.75 / 0.25) = 1.1).
+_GLYPH_SURE_LOGP = -0.29
+_GLYPH_ALONE_LOGP = -0.073  # log 0.93: the same when the classifier alone read the VIN
 _CLEAR_CODE_COST = 0.2
+# A full-page VIN read this well (a known WMI, read whole, few I and O taken for 1 and 0) is
+# where the VIN is printed.
+_SURE_STRENGTH = 0.85
+# The glyph classifier's likelihood (vin_vote.vin_likelihood) of a row that holds the VIN: on
+# generated hard pages the VINs OCR skipped read 0.8 to 0.97 (one barely legible 0.42), every
+# other row of print at most 0.53; a row replaces a region OCR pointed at only when surer.
+_ROW_LIKELIHOOD, _SURE_ROW_LIKELIHOOD = 0.6, 0.75
+_CLEAR_ROW_LIKELIHOOD = 0.9  # a row this likely is the VIN: the search ends there
+_MAX_ROWS = 6  # rows of print searched for a VIN, those of a VIN's proportions first
+_VIN_ASPECT = 11.5
 # The contract's fields first, then the other codes in their printed order.
 _FIELD_ORDER = tuple(dict.fromkeys((
     "registration_number", "first_registration_date", "holder_name", "make", "commercial_name",
@@ -88,11 +110,17 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 
 def vin_options(text: str) -> list[str]:
-    """Return the VIN a read gives, or the few VINs it gives once a stray character is dropped."""
+    """Return the VIN a read gives, the few VINs it gives once a stray character is dropped, or
+    the VIN inside a read that ran on into the print beside it."""
     if "<" in text:
         return []  # a machine-readable-zone line (passport, band), not a printed VIN
     vin = normalise_vin(text)
     options = [vin] if vin_format_ok(vin) else vin_repairs(vin)
+    if not options and len(vin) > 17:
+        # The read ran into print beside the VIN (its code, a label): the VIN is the stretch
+        # of 17 that starts with a known WMI.
+        windows = (normalise_vin(vin[i : i + 17]) for i in range(len(vin) - 16))
+        options = [v for v in windows if vin_plausibility(v) >= 0.9]
     return [v for v in options if vin_plausibility(v) >= 0.5]
 
 
@@ -145,13 +173,14 @@ def read_page(page: Page, limits: Limits) -> PageRead:
             fields[name].value = local_accents(str(fields[name].value), country)
 
     vin_cand = best.get("vin")
-    if vin_cand is not None:
-        regions = [union_box(vin_cand.words)]
-    else:
-        text_height = float(np.median([ln.height for ln in lines])) if lines else 20.0
-        regions = [extend_along_ink(grey, snap_to_line(grey, box, text_height))
-                   for box in vin_regions(lines)[:1]]
-    printed = _printed_glyphs(grey, regions)
+    # Only a page that can still be taken for a certificate is worth searching for its VIN.
+    search = _score(text, anchored, fields, None) + (0.2 if band_lines else 0.0) >= MIN_SCORE
+    regions, printed = _vin_region(grey, clean, lines, vin_cand, search=search)
+    if vin_cand is not None and not _overlaps(regions[0], union_box(vin_cand.words)):
+        notes.append(f"vin: {vin_cand.value}, read where no VIN is printed, gave way to the "
+                     "VIN the glyph classifier found")
+        del fields["vin"]
+        vin_cand = None
     second = _second_read(grey, clean,
                           regions if _needs_second_read(vin_cand, glyphs, printed) else [],
                           band_lines if len(glyphs) < len(band_lines) else [], limits)
@@ -235,23 +264,82 @@ def _band_reading(band_lines: list[Line], glyphs: list[GlyphLine],
                              expected_vin)
 
 
-def _printed_glyphs(grey: np.ndarray, regions: list[Box]) -> np.ndarray | None:
+def _vin_region(grey: np.ndarray, clean: np.ndarray, lines: list[Line],
+                cand: Candidate | None, *, search: bool = True
+                ) -> tuple[list[Box], np.ndarray | None]:
+    """Return where the VIN is printed and its glyph log-probabilities (None when its crop
+    cannot be cut into 17 characters).
+
+    The VIN the full page read is where its words are; else it is next to its code or label.
+    Where neither gives a VIN the glyph classifier can read (OCR skipped the row, misread the
+    code, or took other print for the VIN: one with no known WMI), the rows of print the OCR
+    did not read as words are searched for the one that reads best as a VIN (unless `search`
+    is False).
+    """
+    text_height = float(np.median([ln.height for ln in lines])) if lines else 20.0
+    if cand is not None:
+        regions = [snap_to_line(grey, union_box(cand.words), text_height)]
+    else:
+        regions = [extend_along_ink(grey, snap_to_line(grey, box, text_height))
+                   for box in vin_regions(lines)[:1]]
+    printed = _printed_glyphs(grey, regions)
+    if cand is not None and cand.strength >= _SURE_STRENGTH:
+        return regions, printed
+    own = vin_likelihood(printed) if printed is not None else 0.0
+    if own >= _ROW_LIKELIHOOD or not search:
+        return regions, printed
+    row = _likeliest_vin_row(grey, clean, lines, text_height)
+    if row is None or row[0] < (_ROW_LIKELIHOOD if not regions else _SURE_ROW_LIKELIHOOD):
+        return regions, printed
+    return [row[1]], row[2]
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _likeliest_vin_row(grey: np.ndarray, clean: np.ndarray, lines: list[Line],
+                       text_height: float) -> tuple[float, Box, np.ndarray] | None:
+    """Return (likelihood, box, glyph log-probabilities) of the row of print, among those the
+    OCR did not read as words, that reads best as a VIN."""
+    rows = unread_rows(lines, print_runs(clean, text_height))
+    # Those as long as a VIN first: 17 characters are 9 to 14 times as wide as high.
+    rows.sort(key=lambda b: abs(math.log(b[2] / max(b[3], 1) / _VIN_ASPECT)))
+    best: tuple[float, Box] | None = None
+    for box in rows[:_MAX_ROWS]:
+        rough = _printed_glyphs(grey, [box], judged=False)  # a quick look at every row
+        likelihood = vin_likelihood(rough) if rough is not None else 0.0
+        if best is None or likelihood > best[0]:
+            best = (likelihood, box)
+        if likelihood >= _CLEAR_ROW_LIKELIHOOD:
+            break
+    if best is None:
+        return None
+    logp = _printed_glyphs(grey, [best[1]])
+    return (vin_likelihood(logp), best[1], logp) if logp is not None else None
+
+
+def _printed_glyphs(grey: np.ndarray, regions: list[Box], *, judged: bool = True
+                    ) -> np.ndarray | None:
     """Return the printed VIN's (17, 33) log-probabilities by the multi-font glyph classifier,
     a reading free of Tesseract's language model (which turns 5 into S even on clean print);
     None when its crop cannot be cut into 17 characters."""
     if not regions:
         return None
     crop = crop_box(grey, regions[0], text_height=_GLYPH_TEXT_HEIGHT, pad_x=0.9, pad_y=0.6)
-    return vin_glyph_log_probabilities(crop) if crop.size else None
+    return vin_glyph_log_probabilities(crop, judged=judged) if crop.size else None
 
 
 def _needs_second_read(cand: Candidate | None, glyphs: list[GlyphLine],
                        printed: np.ndarray | None) -> bool:
-    """Return False when the full-page VIN is already sure: read whole with a high word
-    confidence as a plausible VIN, found again in the band by the OCR-B classifier, or read
-    the same, every character beyond doubt, by the printed-glyph classifier."""
+    """Return False when the VIN is already sure: read whole with a high word confidence as a
+    plausible VIN, found again in the band by the OCR-B classifier, or read the same, every
+    character beyond doubt, by the printed-glyph classifier (or by it alone, surer still,
+    where the full page read no VIN)."""
     if cand is None:
-        return True
+        # The classifier alone, every character this sure, outweighs the second read's three
+        # variants all reading another: log(0.93 / 0.07) = 2.6 > log(3.3 / 0.3) = 2.4.
+        return printed is None or float(np.min(np.max(printed, axis=1))) < _GLYPH_ALONE_LOGP
     if printed is not None:
         best = "".join(VIN_ALPHABET[int(i)] for i in np.argmax(printed, axis=1))
         if best == cand.value and float(np.min(np.max(printed, axis=1))) >= _GLYPH_SURE_LOGP:

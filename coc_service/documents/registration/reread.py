@@ -92,9 +92,10 @@ def snap_to_line(grey: np.ndarray, box: Box, text_height: float) -> Box:
     crop = grey[max(0, y) : y + h, max(0, x) : x + w]
     if crop.size == 0:
         return box
-    runs = find_line_runs(ink_map(crop, char_height=text_height), text_height)
-    if not runs:
-        return box
+    runs = [run for run in find_line_runs(ink_map(crop, char_height=text_height), text_height)
+            if run.height >= 0.6 * text_height]  # a line of print, not a rule or a stroke
+    if len(runs) < 2:
+        return box  # one line of print, larger than most: the box is its own
     run = max(runs, key=lambda r: r.width)
     return (x + run.left, y + run.top, run.width, run.height)
 

@@ -32,6 +32,9 @@ _CONFUSABLE = {
 _MODEL_YEAR_FORBIDDEN = set("IOQUZ0")
 _PRINT_PRIOR = 0.3  # pseudo-count per character: one read never makes a character certain
 _BAND_MIN_MEAN_LOGP = -2.5  # below this the band does not hold this VIN at all
+_SLIP = 3  # mismatches beyond the edit distance that say a segmentation slipped
+_WMI_CHOICES = 4  # the likeliest characters per WMI position searched for a known WMI
+_DIGITS = [VIN_ALPHABET.index(c) for c in "0123456789"]
 
 
 @dataclass
@@ -61,6 +64,21 @@ def _band_cells(candidates: list[str], lines: list[GlyphLine]) -> tuple[np.ndarr
     return line.logp[start : start + 17], line.charset
 
 
+def vin_likelihood(logp: np.ndarray) -> float:
+    """Return how well (17, 33) glyph log-probabilities read as a VIN, 0..1: the geometric mean
+    probability of the likeliest VIN they allow that starts with a known WMI and ends in four
+    digits (ISO 3779's serial), 0 when no known WMI is among the likelier characters. A line
+    of other print (a date, an approval number, a name) scores far lower than a VIN."""
+    top = np.argsort(-logp[:3], axis=1)[:, :_WMI_CHOICES]
+    known = [float(logp[0, a] + logp[1, b] + logp[2, c]) for a in top[0] for b in top[1]
+             for c in top[2] if canonical_make_for_wmi(
+                 VIN_ALPHABET[a] + VIN_ALPHABET[b] + VIN_ALPHABET[c]) is not None]
+    if not known:
+        return 0.0
+    total = max(known) + float(logp[3:13].max(axis=1).sum() + logp[13:, _DIGITS].max(axis=1).sum())
+    return math.exp(total / 17)
+
+
 def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
                band_options: list[str], *, base: float, make: str | None = None,
                printed: np.ndarray | None = None) -> VinDecision | None:
@@ -83,6 +101,13 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
     # any candidate could match a shifted one ("A" of "CRFRA" + the VIN's first 16).
     most = max(totals.values(), default=0.0)
     aligned = [v for v, w in sorted(totals.items(), key=lambda t: -t[1]) if w >= 0.5 * most]
+    if printed is not None and most >= 1 and _slipped(_argmax_vin(printed), aligned[0]) and (
+            vin_plausibility(aligned[0]) >= vin_plausibility(_argmax_vin(printed))):
+        # Its cells are off by a character against a whole read (not one of the guesses a
+        # read too long gives) at least as plausible: every position after the slip holds
+        # another's character. (When the read is the less plausible, it slipped: a code
+        # glued to its front, a character lost.)
+        printed = None
     band = _band_cells(aligned or band_options[:1], band_lines) if band_lines else None
     if band is None and band_options:
         weighted += [(vin, 1.0 / len(band_options)) for vin in band_options]
@@ -126,6 +151,25 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
     if not vin_format_ok(value):
         return None
     return VinDecision(value, round(min(0.99, max(0.05, confidence)), 3), notes)
+
+
+def _argmax_vin(logp: np.ndarray) -> str:
+    return "".join(VIN_ALPHABET[int(i)] for i in np.argmax(logp, axis=1))
+
+
+def _slipped(glyphs: str, read: str) -> bool:
+    """Return True when the glyph classifier's VIN differs from a read far more position by
+    position than by an alignment: its segmentation split or merged a character (a W cut into
+    VV, 08 taken as one), so its positions after the slip hold its neighbours."""
+    if len(glyphs) != len(read):
+        return False
+    previous = list(range(len(read) + 1))
+    for i, a in enumerate(glyphs, 1):
+        current = [i]
+        for j, b in enumerate(read, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        previous = current
+    return sum(a != b for a, b in zip(glyphs, read, strict=True)) >= previous[-1] + _SLIP
 
 
 def _substitutions(vin: str, positions: range, limit: int) -> list[tuple[str, list[int]]]:

@@ -272,6 +272,23 @@ def test_siv_holder_and_model_taken_from_the_layout_when_their_codes_are_lost() 
     assert best["commercial_name"].value == "LOGAN"
     assert best["holder_name"].score < 0.7 and best["commercial_name"].score < 0.7
     assert sum("SIV's layout" in note for note in notes) == 2
-    other: dict[str, object] = {}
-    infer_holder(lines, other, [], "DEU")  # other states' layouts differ: no guess
-    assert other == {}
+    german = best_candidates(code_candidates(lines, "DEU"))
+    infer_holder(lines, german, [], "DEU")  # other states' layouts differ: no guess
+    assert "holder_name" not in german
+
+
+def test_a_word_with_i_and_o_for_digits_is_a_weak_vin_even_once_repaired() -> None:
+    """An address read as 19 capitals ("LACONSTITUCION28013") leaves a VIN with a known WMI
+    (LC0, BYD) once two characters are dropped; its letters I and O say it was a word."""
+    lines = _lines(_row(100, [(50, "LACONSTITUCION28013")]))
+    best = best_candidates(pattern_candidates(lines, "ESP"))
+    assert "vin" not in best or best["vin"].strength < 0.6
+
+
+def test_rows_of_print_read_as_lower_case_words_hold_no_vin() -> None:
+    from coc_service.documents.registration.fields import unread_rows
+
+    lines = _lines(_row(100, [(50, "Fahrzeug-Identifizierungsnummer")]),
+                   _row(150, [(50, "WAURGJL39EES")]))
+    label_run, vin_run, blank_run = (40, 98, 520, 32), (40, 148, 300, 32), (40, 200, 300, 32)
+    assert unread_rows(lines, [label_run, vin_run, blank_run]) == [vin_run, blank_run]

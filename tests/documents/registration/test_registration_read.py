@@ -115,3 +115,80 @@ def test_a_vin_crop_reaches_the_end_of_its_printed_word() -> None:
     assert (y, h) == (45, 40)
     assert x <= 41 and x + w >= vin_end  # the whole VIN...
     assert x + w < 1150  # ...and not the mass printed further right
+
+
+def test_a_read_that_ran_into_the_neighbouring_print_still_gives_its_vin() -> None:
+    from coc_service.documents.registration.reader import vin_options
+
+    assert vin_options("CP2WAUW3ZGDLHP182609") == ["WAUW3ZGDLHP182609"]
+    assert vin_options("RUEDELACONSTITUCION28013") == []
+
+
+def _page_of_rows(rows: list[tuple[int, str, int]]) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+                              34)
+    img = Image.new("L", (1300, 700), 240)
+    draw = ImageDraw.Draw(img)
+    for y, text, x in rows:
+        draw.text((x, y), text, font=font, fill=30)
+    return np.asarray(img)
+
+
+def test_a_vin_the_full_page_ocr_skipped_is_found_in_its_row_of_print() -> None:
+    """No word read (a blurred row OCR left out): the row that reads as a VIN is found among
+    the page's rows of print, not the approval number or the address beside it."""
+    from coc_service.documents.glyphs import best_vin
+    from coc_service.documents.registration.clean import prepare_page
+    from coc_service.documents.registration.reader import _vin_region
+
+    vin = "TMBE9GGGKJB566390"
+    grey = _page_of_rows([(80, "82 CORSO GARIBALDI 20121 MILANO", 60),
+                          (200, "e3*98/14*0853*13", 60), (320, vin, 60), (440, "UZ96LP7", 60)])
+    regions, printed = _vin_region(grey, prepare_page(grey), [], None)
+    assert len(regions) == 1 and 310 <= regions[0][1] <= 335
+    assert printed is not None and best_vin(printed) == vin
+    # A page that cannot be taken for a certificate anyway is not searched.
+    assert _vin_region(grey, prepare_page(grey), [], None, search=False) == ([], None)
+
+
+def test_a_word_taken_for_the_vin_gives_way_to_the_vin_printed_elsewhere() -> None:
+    from coc_service.documents.ocr import Word
+    from coc_service.documents.registration.clean import prepare_page
+    from coc_service.documents.registration.fields import Candidate
+    from coc_service.documents.registration.reader import _vin_region
+
+    grey = _page_of_rows([(80, "LA CONSTITUCION 28013", 60), (320, "WBA1X7DTBHS263383", 60)])
+    word = Word("LACONSTITUCION28013", 0.6, (60, 86, 420, 30), (1, 1, 1))
+    weak = Candidate("vin", "LC0NST1TUC1028013", 0.5, [word], 0.0, "pattern")
+    regions, _ = _vin_region(grey, prepare_page(grey), [], weak)
+    assert 310 <= regions[0][1] <= 335
+    sure = Candidate("vin", "LC0NST1TUC1028013", 0.95, [word], 0.0, "pattern")
+    assert _vin_region(grey, prepare_page(grey), [], sure)[0] == [word.box]
+
+
+def test_a_vin_the_classifier_alone_is_sure_of_needs_no_second_read() -> None:
+    """Where the full page read no VIN, Tesseract's three variants could not overturn a
+    classifier this sure of every character, and are not run; a little less sure, they are."""
+    import math
+
+    from coc_service.documents.registration.normalise import VIN_ALPHABET
+    from coc_service.documents.registration.reader import _needs_second_read
+    from coc_service.documents.registration.vin_vote import decide_vin
+
+    def sure_of(vin: str, p: float) -> np.ndarray:
+        logp = np.full((17, len(VIN_ALPHABET)), math.log((1 - p) / 32))
+        for i, ch in enumerate(vin):
+            logp[i, VIN_ALPHABET.index(ch)] = math.log(p)
+        return logp
+
+    vin, other = "ZFAGNE5BW4D507273", "ZFAGNESBW4D507273"
+    sure = sure_of(vin, 0.935)
+    sure[6] = math.log(1e-9)  # the worst case: all that is left on the character read
+    sure[6, VIN_ALPHABET.index("5")], sure[6, VIN_ALPHABET.index("S")] = (math.log(0.935),
+                                                                        math.log(0.065))
+    assert not _needs_second_read(None, [], sure)
+    decision = decide_vin([[other], [other], [other]], [], [], base=0.45, printed=sure)
+    assert decision is not None and decision.value == vin
+    assert _needs_second_read(None, [], sure_of(vin, 0.9))

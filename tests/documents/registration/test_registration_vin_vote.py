@@ -45,3 +45,51 @@ def test_the_classifier_alone_decides_when_tesseract_read_nothing() -> None:
     assert decision is not None and decision.value == TRUE
     assert decision.confidence < 0.9  # one source only: not beyond doubt
     assert decide_vin([], [], [], base=0.45) is None
+
+
+def test_a_vin_reads_far_likelier_than_other_print() -> None:
+    """The likelihood of the likeliest VIN with a known WMI and a numeric serial: high for a
+    VIN, low for an approval number or a name read as 17 characters, whatever their sureness."""
+    from coc_service.documents.registration.vin_vote import vin_likelihood
+
+    assert vin_likelihood(_sure_of(TRUE)) > 0.9
+    assert vin_likelihood(_sure_of("E12018858181138AB")) < 0.45  # no digits at its end
+    assert vin_likelihood(_sure_of("QAZ2018858181138X".replace("Q", "0"))) < 0.45
+    # An unsure classifier: one character in doubt lowers it a little, not to nothing.
+    doubt = _sure_of(TRUE)
+    doubt[5] = np.log(np.full(len(VIN_ALPHABET), 1 / len(VIN_ALPHABET)))
+    assert 0.6 < vin_likelihood(doubt) < vin_likelihood(_sure_of(TRUE))
+
+
+def test_a_classifier_whose_cells_slipped_does_not_overrule_the_reads() -> None:
+    """Its segmentation cut W in two and took 08 as one: sure of every cell, yet from the
+    split on each position holds its neighbour's character."""
+    truth = "JHMW9LUYNTP708724"
+    decision = decide_vin([[truth], [truth]], [], [], base=0.7,
+                          printed=_sure_of("JHMVV9LUYNTP7X724", 0.99))
+    assert decision is not None and decision.value == truth
+
+
+def test_a_second_read_cannot_overturn_a_vin_the_classifier_is_sure_of() -> None:
+    """The reader skips the second Tesseract read when the classifier reads the full-page VIN
+    with every character at least this likely: even its three variants all reading another
+    character (the classifier's remaining probability all on it) leave the VIN as it was."""
+    from coc_service.documents.registration.reader import _GLYPH_SURE_LOGP
+
+    p = math.exp(_GLYPH_SURE_LOGP)
+    printed = _sure_of(TRUE, p)
+    printed[6] = math.log(1e-9)
+    printed[6, VIN_ALPHABET.index("5")] = math.log(p)
+    printed[6, VIN_ALPHABET.index("S")] = math.log(1 - p)
+    decision = decide_vin([[TRUE], [MISREAD], [MISREAD], [MISREAD]], [], [], base=0.7,
+                          printed=printed)
+    assert decision is not None and decision.value == TRUE
+
+
+def test_a_read_that_slipped_does_not_silence_the_classifier() -> None:
+    """The full page read the code E glued to the VIN and lost a J: the read is the one off by
+    a character (no known WMI), and the classifier's VIN, sure of every cell, is kept."""
+    truth = "JHMLZ3YACAJ643103"
+    decision = decide_vin([["EJHMLZ3YACA643103"]], [], [], base=0.7,
+                          printed=_sure_of(truth, 0.99))
+    assert decision is not None and decision.value == truth
