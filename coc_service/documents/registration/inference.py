@@ -16,6 +16,7 @@ import re
 from rapidfuzz import fuzz
 
 from coc_service.documents.ocr import Word
+from coc_service.documents.registration.codes import is_code_like
 from coc_service.documents.registration.fields import Candidate, unclaimed_dates
 from coc_service.documents.registration.layout import Line
 from coc_service.documents.registration.normalise import canonical_make, canonical_make_for_wmi
@@ -134,6 +135,8 @@ def infer_commercial_name(lines: list[Line], best: dict[str, Candidate],
         return
     words: list[Word] = []
     for word in line.words[cnit[-1] + 1 :]:
+        if not words and is_code_like(word.text, max_cost=0.3):
+            continue  # D.3's own code, read well enough to be a code but its value not taken
         if not _MODEL_WORD.match(word.text) or len(words) == 3:
             break
         words.append(word)

@@ -260,7 +260,7 @@ def test_siv_holder_and_model_taken_from_the_layout_when_their_codes_are_lost() 
         _row(200, [(140, "EST"), (210, "LE"), (250, "PROPRIETAIRE"), (480, "DU"),
                    (530, "VEHICULE")]),
         _row(250, [(50, "Di"), (130, "DACIA"), (330, "W3V7KPK"), (600, "M10LUG6F3APP"),
-                   (940, "LOGAN")]),
+                   (880, "p3"), (940, "LOGAN")]),
     )
     best = best_candidates(code_candidates(lines, "FRA"))
     assert "holder_name" not in best and "commercial_name" not in best
