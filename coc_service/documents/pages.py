@@ -33,6 +33,12 @@ MAX_UPSCALE = 3.0
 MAX_PAGE_SIDE = 4200
 MAX_PAGE_PIXELS = 12_000_000
 ANALYSIS_SIDE = 1400
+# A photo in which no outline was found is cut down to its print, with this margin (in heights
+# of the main print, and at least this share of the photo's long side) when that leaves at
+# most TEXT_CROP_MAX_SHARE of it: OCR then does not spend its time on the table.
+TEXT_CROP_MARGIN = 6.0
+TEXT_CROP_MIN_MARGIN_SHARE = 0.03
+TEXT_CROP_MAX_SHARE = 0.6
 MIN_SKEW = 0.5  # degrees; below this, rotating costs more sharpness than it gives (and the
 # estimate itself is good to about 0.3 degrees)
 
@@ -107,6 +113,8 @@ def prepare_page(decoded: DecodedImage, *, keep_color: bool = False) -> Prepared
     )
     analysis = _warp(source, to_analysis, analysis_size, fill=paper, calibrated=True)
     layout = analyse_text(analysis)
+    if quad is None and layout is not None:
+        flatten, doc_size = _crop_to_print(flatten, doc_size, layout, analysis_scale)
     turns, skew = (layout.quarter_turns, layout.skew) if layout else (0, 0.0)
     if abs(skew) < MIN_SKEW or abs(skew) > 20:
         skew = 0.0
@@ -176,6 +184,31 @@ def _locate_document(
     )
     doc_size = (max(1, round(inner_size[0] / scale)), max(1, round(inner_size[1] / scale)))
     return located, combined, doc_size
+
+
+def _crop_to_print(
+    flatten: np.ndarray, doc_size: tuple[int, int], layout: TextLayout, analysis_scale: float
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Return the transform and size that keep only the part of the image holding print.
+
+    When no outline was found (a narrow certificate on a patterned table, a card too small in
+    the frame), the whole photo would otherwise go to OCR: Tesseract then reads the table's
+    texture for seconds. The margin keeps what the blob search may have missed at the edges
+    of the print (small labels, a faint line); a photo whose print fills most of it is kept
+    whole.
+    """
+    width, height = doc_size
+    left, top, right, bottom = (v / analysis_scale for v in layout.text_box)
+    margin = max(TEXT_CROP_MARGIN * layout.text_height_p80 / analysis_scale,
+                 TEXT_CROP_MIN_MARGIN_SHARE * max(width, height))
+    left, top = max(0.0, left - margin), max(0.0, top - margin)
+    right, bottom = min(float(width), right + margin), min(float(height), bottom + margin)
+    if right <= left or bottom <= top:
+        return flatten, doc_size
+    if (right - left) * (bottom - top) > TEXT_CROP_MAX_SHARE * width * height:
+        return flatten, doc_size
+    shift = np.array([[1, 0, -left], [0, 1, -top], [0, 0, 1]], dtype=float)
+    return shift @ flatten, (max(1, round(right - left)), max(1, round(bottom - top)))
 
 
 def _find_document(source: Reductions) -> DocumentQuad | None:

@@ -48,6 +48,9 @@ class TextLayout:
     # turned image counter-clockwise by this much to level its lines
     upright_confidence: float  # 0..1: how clearly one of the two upright candidates won
     line_sharpness: float  # profile sharpness along the lines (higher: clearer text lines)
+    # Where the print lies: left, top, right, bottom of the blobs (all but the outermost half
+    # percent on each side, so that a stray speck does not count), in the image's pixels.
+    text_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 def find_blobs(grey: np.ndarray) -> Blobs:
@@ -196,6 +199,12 @@ def analyse_text(grey: np.ndarray) -> TextLayout | None:
         skew=skew,
         upright_confidence=strength,
         line_sharpness=sharpness,
+        text_box=(
+            float(np.percentile(blobs.x - blobs.w / 2, 0.5)),
+            float(np.percentile(blobs.y - blobs.h / 2, 0.5)),
+            float(np.percentile(blobs.x + blobs.w / 2, 99.5)),
+            float(np.percentile(blobs.y + blobs.h / 2, 99.5)),
+        ),
     )
 
 

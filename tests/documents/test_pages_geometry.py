@@ -160,11 +160,46 @@ def test_calibrated_warp_reduces_the_full_resolution_pixels() -> None:
     assert np.abs(warped.astype(int) - direct).mean() < 1.0
 
 
-def test_card_on_a_scanned_sheet_keeps_the_sheet(card: np.ndarray) -> None:
-    sheet = degrade.place_on_scanned_sheet(np.dstack([card] * 3), np.random.default_rng(1))
-    prepared = prepare_page(_decoded(_grey(sheet)))
-    assert prepared.quad is None  # a card is a small part of the sheet: nothing is cut away
-    assert prepared.page.image.shape == pytest.approx(sheet.shape[:2], rel=0.03)
+def _ink(grey: np.ndarray) -> int:
+    return int(np.count_nonzero(grey < 110))
+
+
+def test_card_on_a_scanned_sheet_keeps_all_its_print(card: np.ndarray) -> None:
+    """A card is a small part of the sheet: no outline is taken for the document, and only
+    the blank paper around the print is cut away (the page keeps every dark pixel)."""
+    sheet = _grey(degrade.place_on_scanned_sheet(np.dstack([card] * 3),
+                                                 np.random.default_rng(1)))
+    prepared = prepare_page(_decoded(sheet))
+    assert prepared.quad is None
+    page = prepared.page.image
+    assert page.size < 0.6 * sheet.size
+    assert prepared.page.dpi == pytest.approx(300, rel=0.25)  # not resampled
+    # (a fraction of a pixel of shift resamples the edges of the strokes: a few percent)
+    assert _ink(page) == pytest.approx(_ink(sheet), rel=0.06)
+
+
+def test_a_document_lost_on_a_patterned_table_is_cut_down_to_its_print(
+    certificate: np.ndarray,
+) -> None:
+    """A certificate too small in the frame for its outline to be taken, on a blotchy table:
+    the page is the print with a margin, not the whole photo (OCR would read the table for
+    seconds), and all the print is on it."""
+    rng = np.random.default_rng(5)
+    document = cv2.resize(certificate, None, fx=0.4, fy=0.4, interpolation=cv2.INTER_AREA)
+    photo = cv2.resize(rng.integers(90, 200, (30, 40)).astype(np.uint8), (4000, 3000),
+                       interpolation=cv2.INTER_CUBIC)
+    top, left = 1100, 1300
+    height, width = document.shape
+    photo[top : top + height, left : left + width] = document
+    prepared = prepare_page(_decoded(photo))
+    assert prepared.quad is None
+    scale = prepared.text_height / prepared.source_text_height  # output pixels per photo pixel
+    kept_height, kept_width = (side / scale for side in prepared.page.image.shape)
+    assert kept_width * kept_height < 0.2 * photo.size
+    ink_rows = np.flatnonzero((document < 110).any(axis=1))
+    ink_cols = np.flatnonzero((document < 110).any(axis=0))
+    assert kept_height >= ink_rows[-1] - ink_rows[0]
+    assert kept_width >= ink_cols[-1] - ink_cols[0]
 
 
 def test_portrait_rectangle_is_not_taken_for_the_document() -> None:

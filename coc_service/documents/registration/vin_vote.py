@@ -32,6 +32,9 @@ _CONFUSABLE = {
 _MODEL_YEAR_FORBIDDEN = set("IOQUZ0")
 _PRINT_PRIOR = 0.3  # pseudo-count per character: one read never makes a character certain
 _BAND_MIN_MEAN_LOGP = -2.5  # below this the band does not hold this VIN at all
+# The band's own VIN read this surely (mean probability per character) stands in for a print
+# whose reads make no VIN of a known manufacturer.
+_BAND_SURE_P = 0.75
 _SLIP = 3  # mismatches beyond the edit distance that say a segmentation slipped
 _WMI_CHOICES = 4  # the likeliest characters per WMI position searched for a known WMI
 _DIGITS = [VIN_ALPHABET.index(c) for c in "0123456789"]
@@ -134,6 +137,12 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
         chosen.append(top)
     value = _apply_rules("".join(chosen), scores, make)
     notes = []
+    if not _known_wmi(value, make):
+        from_band = _sure_band_vin(band_options, band_lines, make)
+        if from_band is not None:
+            notes.append(f"vin: the print reads as {value}, no VIN of a known manufacturer; "
+                         f"the band's {from_band[0]} was taken")
+            value, band = from_band[0], from_band[1]
     firsts = list(dict.fromkeys(options[0] for options in print_sources if options))
     if len(firsts) > 1 or (firsts and value not in firsts):
         notes.append(f"vin: readings differ ({', '.join(firsts)}); chose {value}")
@@ -151,6 +160,34 @@ def decide_vin(print_sources: list[list[str]], band_lines: list[GlyphLine],
     if not vin_format_ok(value):
         return None
     return VinDecision(value, round(min(0.99, max(0.05, confidence)), 3), notes)
+
+
+def _known_wmi(vin: str, make: str | None) -> bool:
+    """Return True when the VIN starts with a known WMI (the make's, when D.1 names one)."""
+    wmi_make = canonical_make_for_wmi(vin[:3])
+    return wmi_make is not None and (make is None or wmi_make == make)
+
+
+def _sure_band_vin(band_options: list[str], band_lines: list[GlyphLine], make: str | None
+                   ) -> tuple[str, tuple[np.ndarray, str]] | None:
+    """Return the band's VIN and its cells when the glyph classifier read it surely as a VIN
+    of a known manufacturer (the make's, when D.1 names one); else None.
+
+    The band and the printed E are printed together from the same record: when the print's
+    reads lost or split a character (a W cut into VV, the code E glued on) and make no known
+    VIN, the band's clear OCR-B is the better witness of the same VIN.
+    """
+    if not band_options or not band_lines:
+        return None
+    vin = band_options[0]
+    if vin_plausibility(vin) < 1.0 or not _known_wmi(vin, make):
+        return None
+    cells = _band_cells([vin], band_lines)
+    if cells is None:
+        return None
+    logp, charset = cells
+    mean_p = float(np.mean(np.exp([logp[i, charset.index(c)] for i, c in enumerate(vin)])))
+    return (vin, cells) if mean_p >= _BAND_SURE_P else None
 
 
 def _argmax_vin(logp: np.ndarray) -> str:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from coc_service.documents.registration.band_glyphs import GlyphLine
 from coc_service.documents.registration.normalise import VIN_ALPHABET
 from coc_service.documents.registration.vin_vote import decide_vin
 
@@ -93,3 +94,43 @@ def test_a_read_that_slipped_does_not_silence_the_classifier() -> None:
     decision = decide_vin([["EJHMLZ3YACA643103"]], [], [], base=0.7,
                           printed=_sure_of(truth, 0.99))
     assert decision is not None and decision.value == truth
+
+
+def _band_line(text: str, p: float) -> GlyphLine:
+    """Return a band line the OCR-B classifier read as `text` with probability p per cell."""
+    from coc_service.documents.identity.mrz_format import CHARSET
+
+    text = text.ljust(44, "<")
+    logp = np.full((44, len(CHARSET)), math.log((1 - p) / (len(CHARSET) - 1)))
+    for i, ch in enumerate(text):
+        logp[i, CHARSET.index(ch)] = math.log(p)
+    return GlyphLine(text, logp, CHARSET)
+
+
+FORD = "WF0JG769P80340994"
+SLIPPED_READ = "EWF0G769P80340994"  # the code E glued on, the J lost
+
+
+def test_a_sure_band_stands_in_for_a_print_that_makes_no_known_vin() -> None:
+    """Every read of the print is off by a character (no known WMI); the band, read surely
+    by the OCR-B classifier, holds a Ford VIN and D.1 says Ford: the band's VIN is taken,
+    and the note says so."""
+    band = [_band_line("CRFRA" + FORD + "<KV059PS<<29072008<<<0", 0.95)]
+    decision = decide_vin([[SLIPPED_READ], [SLIPPED_READ]], band, [FORD], base=0.45,
+                          make="Ford", printed=_sure_of("VVFJG769P80340994", 0.9))
+    assert decision is not None and decision.value == FORD
+    assert any("band" in note for note in decision.notes)
+
+
+def test_an_unsure_band_or_another_make_leaves_the_print_reading() -> None:
+    unsure = [_band_line("CRFRA" + FORD + "<KV059PS<<29072008<<<0", 0.4)]
+    decision = decide_vin([[SLIPPED_READ], [SLIPPED_READ]], unsure, [FORD], base=0.45,
+                          make="Ford", printed=_sure_of("VVFJG769P80340994", 0.9))
+    assert decision is not None and decision.value != FORD
+    assert not any("band's" in note for note in decision.notes)
+    sure = [_band_line("CRFRA" + FORD + "<KV059PS<<29072008<<<0", 0.95)]
+    decision = decide_vin([[SLIPPED_READ], [SLIPPED_READ]], sure, [FORD], base=0.45,
+                          make="Renault",  # D.1 names another make: the band is no witness
+                          printed=_sure_of("VVFJG769P80340994", 0.9))
+    assert decision is not None and decision.value != FORD
+    assert not any("band's" in note for note in decision.notes)
