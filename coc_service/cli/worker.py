@@ -10,6 +10,7 @@ from rq.serializers import JSONSerializer
 
 from coc_service import runtime as runtimes
 from coc_service.cli.common import friendly_errors, load_runtime
+from coc_service.documents.warm_up import warm_up
 from coc_service.queue import QUEUE_NAMES
 
 # imported once in the parent so each forked job starts warm (OpenCV, the glyph classifier)
@@ -33,6 +34,7 @@ def command(queues: tuple[str, ...], burst: bool) -> None:
     runtime.db.ping()
     for module in PRELOAD:
         importlib.import_module(module)
+    warm_up()  # run the pipeline once here: every forked job and decoding child starts warm
     runtime.db.dispose()  # no pooled connection may cross the fork
     runtimes.install(runtime)
     worker = Worker(

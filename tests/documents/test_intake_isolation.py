@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from coc_service.documents.errors import CorruptFile, StageTimeout, TooLarge, TooManyPixels
-from coc_service.documents.isolation import IsolatedFailure, run_isolated
+from coc_service.documents.isolation import IsolatedFailure, _whole_answer, run_isolated
 
 
 def _double(values: np.ndarray) -> np.ndarray:
@@ -78,3 +78,27 @@ def test_memory_beyond_the_budget_is_refused() -> None:
     assert run_isolated(_allocate, 10, timeout_s=30, memory_budget=400 * 1024 * 1024) > 0
     with pytest.raises(TooManyPixels):
         run_isolated(_allocate, 600, timeout_s=30, memory_budget=200 * 1024 * 1024)
+
+
+def _zombie(pid: int) -> bool:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_child_that_answered_is_reaped_by_the_next_call_not_waited_for() -> None:
+    first = run_isolated(os.getpid, timeout_s=30)
+    deadline = time.monotonic() + 10
+    while not _zombie(first) and time.monotonic() < deadline:  # it exits on its own
+        time.sleep(0.01)
+    assert _zombie(first)  # not waited for: still to be reaped
+    run_isolated(os.getpid, timeout_s=30)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(first, os.WNOHANG)  # reaped by the second call: no zombie piles up
+
+
+def test_an_answer_cut_short_is_not_taken_for_one() -> None:
+    # what a child killed while writing leaves: the parent then asks its exit status
+    assert _whole_answer(b"12\n" + b"x" * 12) == b"x" * 12
+    assert _whole_answer(b"12\n" + b"x" * 5) == b""
+    assert _whole_answer(b"12") == b""
+    assert _whole_answer(b"") == b""

@@ -1,0 +1,18 @@
+"""The practice run a worker makes before it forks its jobs."""
+
+from __future__ import annotations
+
+from coc_service.documents.pipeline import extract_document
+from coc_service.documents.warm_up import practice_page, warm_up
+
+
+def test_the_practice_run_reads_its_page_through_the_whole_pipeline() -> None:
+    warm_up.cache_clear()
+    assert warm_up() is True  # False would mean the warm-up exercised a failing path
+
+
+def test_the_practice_page_is_a_passport_the_service_reads() -> None:
+    result = extract_document(practice_page(), file_name="practice.png")
+    assert result.status == "ok"
+    assert result.document_type == "passport"
+    assert result.fields["document_number"].value == "L898902C3"
