@@ -219,12 +219,14 @@ def read_band(crop: np.ndarray, char_height: float, *, today: date | None = None
             if not 0.8 <= span / (n - 0.32) / TEXT_HEIGHT <= 1.45:
                 continue
             layouts = layouts_for(len(group), n)
-            lines = []
+            lines: list[LineCells] = []
             for strip in strips:
                 got = read_line(strip, n, model)
                 if got is None:
                     break
                 logp, centres, pitch = got
+                if not lines and not any(_code_plausible(lay, logp[0]) for lay in layouts):
+                    break  # e.g. a certificate's "CR" band or a "C.1" line: read no further
                 crop_pts = [strip.to_crop(float(x), STRIP_HEIGHT / 2) for x in centres]
                 lines.append(LineCells(logp, crop_pts, pitch / strip.scale,
                                        TEXT_HEIGHT / strip.scale))

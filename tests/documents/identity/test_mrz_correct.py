@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coc_service.documents.identity.mrz_correct import (
@@ -124,7 +124,10 @@ def test_letters_read_in_digit_fields_are_put_back(sample: tuple[MrzLayout, list
     assert result.valid
 
 
-@settings(max_examples=70, deadline=None)
+# Many single confusions leave the checks unable to decide (another look-alike also makes the
+# MRZ valid); those inputs are rightly discarded, sometimes enough of them to trip
+# Hypothesis's filtering health check, which made this test fail about one run in three.
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(valid_mrz(), st.data())
 def test_one_confusion_in_a_checked_field_is_undone_when_the_checks_decide(
     sample: tuple[MrzLayout, list[str]], data: st.DataObject
