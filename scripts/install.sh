@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
-run_pkgs=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng redis-server fonts-ocr-b
-          fonts-dejavu-core python3-venv)
+# libtesseract-dev, libleptonica-dev, pkg-config and g++: tesserocr is built against the
+# system's Tesseract, the same engine as the `tesseract` program.
+run_pkgs=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng libtesseract-dev libleptonica-dev
+          pkg-config g++ redis-server fonts-ocr-b fonts-dejavu-core python3-venv)
 test_pkgs=(postgresql chromium fonts-liberation fonts-dejavu-core)
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
@@ -43,6 +45,6 @@ stamp=.venv/.coc-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "install: pip install -e '.[dev]'"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q --no-binary tesserocr -e '.[dev]'
   touch "$stamp"
 fi

@@ -33,16 +33,17 @@ def test_missing_packages_without_root_print_the_exact_command(tmp_path: Path) -
     assert "apt-get must not run" not in result.stderr
 
 
-def test_missing_tesseract_is_a_clear_extract_error(tmp_path: Path) -> None:
+def test_missing_tesseract_language_data_is_a_clear_extract_error(tmp_path: Path) -> None:
     from PIL import Image
 
     image = tmp_path / "scan.png"
     Image.new("L", (1200, 800), 255).save(image)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    env = {**os.environ, "PATH": str(bin_dir)}  # no tesseract anywhere on PATH
+    empty = tmp_path / "tessdata"
+    empty.mkdir()
+    env = {**os.environ, "TESSDATA_PREFIX": str(empty)}  # no traineddata where Tesseract looks
     result = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "coc_service.cli", "extract",
                              str(image)], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "tesseract" in (result.stdout + result.stderr).lower()
+    assert "apt-get install tesseract-ocr-fra" in result.stdout + result.stderr

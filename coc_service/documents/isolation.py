@@ -5,6 +5,9 @@ codecs); neither a thread nor a signal handler can stop C code, and SIGALRM is a
 timeout in the worker. Killing a child always works, and a decoder that blows up takes only the
 child with it. A fork costs a few milliseconds.
 
+The work may come in two stages with their own time bounds (decoding a file, then reading
+it): the child calls `next_stage()` between them, and the second bound runs from then.
+
 A child that has sent its whole answer is not waited for: tearing down its address space takes
 3 to 6 ms, which it spends on its own while the caller goes on; it is reaped at the next call.
 """
@@ -27,6 +30,7 @@ from typing import Any, TypeVar
 from coc_service.documents.errors import (
     CorruptFile,
     DocumentRejected,
+    OcrEngineError,
     StageTimeout,
     TooManyPixels,
 )
@@ -36,6 +40,10 @@ T = TypeVar("T")
 # Address space a child may add to what it inherits: far above what decoding a bounded image
 # needs (see raster.WORKING_MAX_PIXELS), far below what would hurt the machine.
 DEFAULT_MEMORY_BUDGET = 1536 * 1024 * 1024
+# Raised again in the caller as they are: the file's fault, or a missing engine.
+_PASSED_ON = (DocumentRejected, OcrEngineError)
+_STAGE_MARK = b"+\n"  # sent by next_stage(), before the length-prefixed answer
+_stage_fd: int | None = None  # in a child: where next_stage() writes
 
 
 class IsolatedFailure(RuntimeError):
@@ -47,11 +55,14 @@ def run_isolated(
     *args: Any,
     timeout_s: float,
     memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
+    then_timeout_s: float | None = None,
 ) -> T:
-    """Return function(*args) computed in a child process; raise StageTimeout past timeout_s.
+    """Return function(*args) computed in a child process; raise StageTimeout past timeout_s,
+    or, once the child has called next_stage(), past then_timeout_s from that moment.
 
-    A DocumentRejected raised in the child is raised again here; any other exception becomes an
-    IsolatedFailure carrying the child's traceback. The result must be picklable.
+    A DocumentRejected or OcrEngineError raised in the child is raised again here; any other
+    exception becomes an IsolatedFailure carrying the child's traceback. The result must be
+    picklable.
     """
     read_fd, write_fd = os.pipe()
     with warnings.catch_warnings():
@@ -60,11 +71,19 @@ def run_isolated(
         warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
-        _child(function, args, write_fd, read_fd, timeout_s, memory_budget)
+        _child(function, args, write_fd, read_fd, timeout_s + (then_timeout_s or 0.0),
+               memory_budget)
     os.close(write_fd)
     reap_exited()
-    payload, status = _collect(pid, read_fd, timeout_s)
-    return _outcome(payload, status, timeout_s)
+    payload, status, bound = _collect(pid, read_fd, timeout_s, then_timeout_s)
+    return _outcome(payload, status, bound)
+
+
+def next_stage() -> None:
+    """In a child of run_isolated: the first stage is done, the second time bound starts now
+    (outside a child, nothing happens)."""
+    if _stage_fd is not None:
+        os.write(_stage_fd, _STAGE_MARK)
 
 
 # Children that sent a whole answer and are still exiting: reaped later, never waited for.
@@ -91,9 +110,11 @@ def _child(
     timeout_s: float,
     memory_budget: int | None,
 ) -> None:  # pragma: no cover - runs in the child
+    global _stage_fd
     code = 1
     try:
         os.close(read_fd)
+        _stage_fd = write_fd
         # A decoder crash is reported by the parent as a corrupt file; a fault handler
         # inherited from the parent (pytest, a debugger) would only print a stack for it.
         if faulthandler.is_enabled():
@@ -102,7 +123,7 @@ def _child(
         outcome: tuple[str, Any]
         try:
             outcome = ("ok", function(*args))
-        except DocumentRejected as exc:
+        except _PASSED_ON as exc:
             outcome = ("rejected", exc)
         except MemoryError:
             outcome = ("rejected", TooManyPixels("The file needs too much memory to decode."))
@@ -135,18 +156,20 @@ def _limit_resources(timeout_s: float, memory_budget: int | None) -> None:  # pr
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _collect(pid: int, read_fd: int, timeout_s: float) -> tuple[bytes, int]:
-    """Return the child's whole answer, or b"" and its exit status when it sent none; kill
-    it when the time is up."""
-    deadline = time.monotonic() + timeout_s
-    chunks: list[bytes] = []
+def _collect(pid: int, read_fd: int, timeout_s: float, then_timeout_s: float | None
+             ) -> tuple[bytes, int, float]:
+    """Return the child's whole answer, or b"" and its exit status when it sent none, and the
+    time bound that applied last; kill the child when the time is up."""
+    bound = timeout_s
+    deadline = time.monotonic() + bound
+    received = bytearray()
     reaped = False
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise StageTimeout(
-                    f"Reading the file took longer than {timeout_s:.0f} s; it was stopped."
+                    f"Reading the file took longer than {bound:.0f} s; it was stopped."
                 )
             ready, _, _ = select.select([read_fd], [], [], remaining)
             if not ready:
@@ -154,15 +177,19 @@ def _collect(pid: int, read_fd: int, timeout_s: float) -> tuple[bytes, int]:
             chunk = os.read(read_fd, 1 << 20)
             if not chunk:
                 break
-            chunks.append(chunk)
-        payload = _whole_answer(b"".join(chunks))
+            received += chunk
+            while received.startswith(_STAGE_MARK):
+                del received[: len(_STAGE_MARK)]
+                if then_timeout_s is not None:
+                    bound, deadline = then_timeout_s, time.monotonic() + then_timeout_s
+        payload = _whole_answer(bytes(received))
         if payload:
             _exiting.add(pid)  # the answer is complete: let the child exit on its own
             reaped = True
-            return payload, 0
+            return payload, 0, bound
         _, status = os.waitpid(pid, 0)  # no answer: its exit status tells why
         reaped = True
-        return b"", status
+        return b"", status, bound
     finally:
         os.close(read_fd)
         if not reaped:

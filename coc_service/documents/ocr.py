@@ -1,24 +1,40 @@
 """The one module that runs Tesseract: typed arguments, a timeout, domain errors.
 
-Tesseract is run single-threaded (OMP_THREAD_LIMIT=1): on small machines its OpenMP threads make
-it several times slower for the same output; we scale with worker processes instead.
+Tesseract runs in this process through its C API (tesserocr), one loaded engine per language
+kept for the life of the process. Starting the `tesseract` program costs about 0.13 s per call
+before it reads a pixel (most of it loading the LSTM model), as much as a third of a
+certificate's full-page read; a worker loads each engine once and every forked job and child
+inherits it ready. Built against the system's libtesseract (scripts/install.sh), the engine
+is the `tesseract` program's own: the same words, boxes and confidences.
+
+Tesseract is run single-threaded (OMP_THREAD_LIMIT=1, set before the library loads): on small
+machines its OpenMP threads make it several times slower for the same output; we scale with
+worker processes instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 
 import cv2
 import numpy as np
-import pytesseract
 
 from coc_service.documents.errors import OcrEngineError, StageTimeout
 from coc_service.documents.types import Box
 
+# Read by OpenMP when the library loads: tesserocr is imported only when an engine is made.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+# Tesseract's own diagnostics ("Estimating resolution as 285", "Detected 12 diacritics") are
+# not ours to print: stdout belongs to `coc-service extract`'s JSON.
+_QUIET = {"debug_file": "/dev/null"}
+_LEPTONICA_SEVERITY_NONE = 6
 
 
 @dataclass(frozen=True)
@@ -44,24 +60,93 @@ class OcrText:
         return [sorted(ws, key=lambda w: w.box[0]) for _, ws in sorted(grouped.items())]
 
 
+def _tesserocr() -> ModuleType:
+    try:
+        import tesserocr
+    except ImportError as exc:
+        raise OcrEngineError(
+            "Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-fra "
+            "libtesseract-dev, then pip install tesserocr"
+        ) from exc
+    return tesserocr
+
+
 @lru_cache(maxsize=1)
 def tesseract_version() -> str:
-    """Return the installed Tesseract version, or raise OcrEngineError when it is missing."""
-    try:
-        return str(pytesseract.get_tesseract_version())
-    except (pytesseract.TesseractNotFoundError, OSError) as exc:
-        raise OcrEngineError(
-            "Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-fra"
-        ) from exc
+    """Return the version of the Tesseract library in use, or raise OcrEngineError when it
+    is missing."""
+    banner = _tesserocr().tesseract_version().split()
+    return banner[1] if len(banner) > 1 else "unknown"
 
 
-def _config(psm: int, whitelist: str | None, extra: str) -> str:
-    parts = [f"--psm {psm}", "--oem 1"]
-    if whitelist:
-        parts.append(f"-c tessedit_char_whitelist={whitelist}")
-    if extra:
-        parts.append(extra)
-    return " ".join(parts)
+def _quiet_leptonica() -> None:
+    """Silence the image library's messages to stderr ("Error in boxClipToRectangle"): they are
+    Tesseract's own, handled inside it, and `tesseract` the program kept them to itself too."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("lept") or ctypes.util.find_library("leptonica")
+    if name is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # another build: its messages stay
+        ctypes.CDLL(name).setMsgSeverity(_LEPTONICA_SEVERITY_NONE)
+
+
+class _Engine:
+    """One initialised Tesseract for one language; calls are serialised (an engine holds one
+    page at a time)."""
+
+    def __init__(self, lang: str) -> None:
+        tesserocr = _tesserocr()
+        _quiet_leptonica()
+        try:
+            self.api = tesserocr.PyTessBaseAPI(lang=lang, oem=tesserocr.OEM.LSTM_ONLY)
+        except RuntimeError as exc:
+            raise OcrEngineError(
+                f"Tesseract has no {lang!r} language data: apt-get install tesseract-ocr-{lang}"
+            ) from exc
+        for name, value in _QUIET.items():
+            self.api.SetVariable(name, value)
+        self.lock = threading.Lock()
+
+    def read(self, image: np.ndarray, psm: int, whitelist: str, timeout_s: float) -> str:
+        """Return Tesseract's TSV for the image (grey, or BGR)."""
+        pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        pixels = np.ascontiguousarray(pixels)
+        height, width = pixels.shape[:2]
+        depth = 1 if pixels.ndim == 2 else 3
+        with self.lock:
+            api = self.api
+            api.SetPageSegMode(psm)
+            api.SetVariable("tessedit_char_whitelist", whitelist)
+            try:
+                api.SetImageBytes(pixels.tobytes(), width, height, depth, width * depth)
+                started = time.monotonic()
+                if not api.Recognize(timeout=max(1, round(timeout_s * 1000))):
+                    if time.monotonic() - started >= 0.9 * timeout_s:
+                        raise StageTimeout(f"OCR took longer than {timeout_s:.3g} s")
+                    raise OcrEngineError("Tesseract could not read the image")
+                return str(api.GetTSVText(0))
+            finally:
+                api.Clear()  # the page's results are not kept for the life of the process
+
+
+_engines: dict[str, _Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine(lang: str) -> _Engine:
+    """Return this process's engine for `lang` ("fra", "eng", "fra+eng"), loading it once."""
+    with _engines_lock:
+        if lang not in _engines:
+            _engines[lang] = _Engine(lang)
+        return _engines[lang]
+
+
+def load_engines(*langs: str) -> None:
+    """Load the engines a reader will need, in this process (before it forks its jobs)."""
+    for lang in langs:
+        engine(lang)
 
 
 def read_words(
@@ -71,43 +156,33 @@ def read_words(
     psm: int = 3,
     whitelist: str | None = None,
     timeout_s: float = 20.0,
-    extra_config: str = "",
 ) -> OcrText:
     """Return the words Tesseract reads on a grey or BGR image, with boxes and confidences."""
-    tesseract_version()
-    # Handed a picture, pytesseract writes it as a compressed PNG, which costs a fifth of a
-    # full-page read; an uncompressed PNM file is written at disk speed and read the same.
-    with tempfile.TemporaryDirectory(prefix="coc-ocr-") as folder:
-        path = os.path.join(folder, "page.pgm" if image.ndim == 2 else "page.ppm")
-        if not cv2.imwrite(path, image):
-            raise OcrEngineError("could not hand the image to Tesseract")
-        try:
-            data = pytesseract.image_to_data(
-                path,
-                lang=lang,
-                config=_config(psm, whitelist, extra_config),
-                output_type=pytesseract.Output.DICT,
-                timeout=timeout_s,
-            )
-        except RuntimeError as exc:  # pytesseract raises RuntimeError on its timeout
-            raise StageTimeout(f"OCR took longer than {timeout_s:.0f} s") from exc
-        except pytesseract.TesseractError as exc:
-            raise OcrEngineError(f"Tesseract failed: {exc.message}") from exc
+    if image.size == 0:
+        return OcrText([])
+    tsv = engine(lang).read(image, psm, whitelist or "", timeout_s)
+    return OcrText(_words(tsv))
+
+
+def _words(tsv: str) -> list[Word]:
+    """Return the words of Tesseract's TSV (level, page, block, paragraph, line, word, left,
+    top, width, height, confidence, text), skipping the rows of blocks and lines."""
     words = []
-    for i, text in enumerate(data["text"]):
-        text = text.strip()
-        conf = float(data["conf"][i])
+    for row in tsv.splitlines():
+        cells = row.split("\t")
+        if len(cells) < 12 or not cells[0].isdigit():  # short, or the program's header row
+            continue
+        text, conf = cells[11].strip(), float(cells[10])
         if not text or conf < 0:
             continue
-        words.append(
-            Word(
-                text=text,
-                confidence=conf / 100.0,
-                box=(data["left"][i], data["top"][i], data["width"][i], data["height"][i]),
-                line=(data["block_num"][i], data["par_num"][i], data["line_num"][i]),
-            )
-        )
-    return OcrText(words)
+        left, top, width, height = (int(v) for v in cells[6:10])
+        words.append(Word(
+            text=text,
+            confidence=conf / 100.0,
+            box=(left, top, width, height),
+            line=(int(cells[2]), int(cells[3]), int(cells[4])),
+        ))
+    return words
 
 
 def read_line(

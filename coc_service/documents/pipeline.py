@@ -1,7 +1,7 @@
 """The document pipeline: one upload in, one ExtractionResult out.
 
-intake (bytes, type) → in a bounded child process: decode, page preparation, quality →
-readers (identity, registration) → result. Bad input comes back as status "rejected" with the
+intake (bytes, type) → in a bounded child process: decode, page preparation, quality, then
+the readers (identity, registration) → result. Bad input comes back as status "rejected" with the
 contract's error code; only internal errors (a bug, Tesseract missing) are raised.
 """
 
@@ -23,7 +23,7 @@ from coc_service.documents.classify import (
 )
 from coc_service.documents.errors import DocumentRejected
 from coc_service.documents.intake import Source, Upload, read_upload
-from coc_service.documents.isolation import run_isolated
+from coc_service.documents.isolation import next_stage, run_isolated
 from coc_service.documents.pages import prepare_page
 from coc_service.documents.quality import assess_quality
 from coc_service.documents.raster import DecodedImage
@@ -38,6 +38,9 @@ from coc_service.documents.types import (
 # Pages whose upright direction was this unclear are read again upside down when nothing
 # was found the first time.
 UNSURE_UPRIGHT = 0.35
+# The child's time bound for reading, in stage bounds: the readers stop themselves within one
+# (each OCR call and the MRZ search are bounded); this catches what they cannot stop.
+READING_BOUND = 2.0
 
 
 @dataclass
@@ -126,41 +129,57 @@ def extract_document(
 ) -> ExtractionResult:
     """Return what one uploaded file contains, as `coc-service extract` prints it.
 
+    The file is decoded, prepared and read in one bounded child process (isolation.py): the
+    decoders and Tesseract both run on the customer's bytes, and a crash or a runaway in
+    either takes only the child. Decoding and reading each have `stage_timeout_s`; the
+    readers bound their own OCR calls well within it, and the child's reading bound (twice
+    that) is the backstop for what they cannot stop. The child hands back only the result,
+    not the pages.
+
     `readers` replaces the identity and registration readers (tests, benchmarks); `isolate`
-    False prepares pages in this process (profiling only: no time or memory bound).
+    False runs everything in this process, without time or memory bounds (profiling, and
+    tests that look at what their stand-in readers were shown).
     """
     limits = limits or Limits()
     started = time.perf_counter()
     name = file_name or _display_name(source)
-    timings: dict[str, int] = {}
     try:
         upload = read_upload(source, file_name=name, limits=limits)
         read_at = time.perf_counter()
         warm_decoders(upload.kind)
         if isolate:
-            prepared = run_isolated(
-                prepare_upload, upload, limits, timeout_s=limits.stage_timeout_s
+            result = run_isolated(
+                _extract, upload, name, kind, limits, readers or default_readers(),
+                timeout_s=limits.stage_timeout_s,
+                then_timeout_s=READING_BOUND * limits.stage_timeout_s,
             )
         else:
-            prepared = prepare_upload(upload, limits)
+            result = _extract(upload, name, kind, limits, readers or default_readers())
     except DocumentRejected as exc:
-        timings["total"] = _ms(time.perf_counter() - started)
-        return _rejected(name, exc, timings)
-    prepared_at = time.perf_counter()
-    child = prepared.timings_ms
-    overhead = _ms(prepared_at - read_at) - child["decode"] - child["pages"] - child["quality"]
-    timings["intake"] = _ms(read_at - started) + child["decode"] + max(0, overhead)
-    timings["pages"] = child["pages"]
-    timings["quality"] = child["quality"]
-    try:
-        classification = _read(prepared, kind, limits, readers or default_readers())
-    except DocumentRejected as exc:  # an OCR call ran out of time
-        timings["total"] = _ms(time.perf_counter() - started)
-        return _rejected(name, exc, timings)
-    timings["ocr"] = _ms(time.perf_counter() - prepared_at)
+        return _rejected(name, exc, {"total": _ms(time.perf_counter() - started)})
+    done = time.perf_counter()
+    child = result.timings_ms
+    # Forking, handing the result back: counted with the intake.
+    overhead = _ms(done - read_at) - sum(child.values())
+    result.timings_ms = {
+        "intake": _ms(read_at - started) + child.pop("decode") + max(0, overhead),
+        **child,
+        "total": _ms(done - started),
+    }
+    return result
+
+
+def _extract(
+    upload: Upload, name: str, kind: Kind, limits: Limits, readers: ReaderSet
+) -> ExtractionResult:
+    """Prepare and read an upload (in the bounded child); raise DocumentRejected if refused.
+    The timings are the child's own: decode, pages, quality, ocr."""
+    prepared = prepare_upload(upload, limits)
+    next_stage()  # decoded: the reading's own time bound starts
+    read_from = time.perf_counter()
+    classification = _read(prepared, kind, limits, readers)
     result = _result(name, upload, prepared, classification)
-    timings["total"] = _ms(time.perf_counter() - started)
-    result.timings_ms = timings
+    result.timings_ms = {**prepared.timings_ms, "ocr": _ms(time.perf_counter() - read_from)}
     return result
 
 

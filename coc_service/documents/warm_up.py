@@ -6,7 +6,8 @@ code path (OpenCV's and NumPy's lazy tables, the glyph classifier's first produc
 caches) is lost with the child, so each child would pay for it again: measured on the speed
 set's identity photos, a cold child prepared a page in 68 ms median, a child of a warmed
 parent in 55 ms. Running the pipeline once on a practice page in the parent makes every child
-inherit that state. Worth it only in a process that forks many children (the worker), not
+inherit that state, and the Tesseract engines loaded here (about 0.1 s each) are inherited
+ready by every job. Worth it only in a process that forks many children (the worker), not
 for one `coc-service extract`.
 """
 
@@ -24,16 +25,26 @@ _SPECIMEN_MRZ = (
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
 )
+_MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 _TEXT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 @lru_cache(maxsize=1)
 def warm_up() -> bool:
-    """Run page preparation, quality and the MRZ reader once on a practice page, in this
-    process (once per process); return whether the practice MRZ was read, as a self-check."""
+    """Run page preparation, quality, the MRZ reader, the certificate reader and both
+    Tesseract engines once on a practice page, in this process (once per process); return
+    whether the practice MRZ was read, as a self-check.
+
+    Readers and engines do much of their setting up on their first page (imports, models, the
+    engines' own tables): measured on certificates, a forked child of a parent that had only
+    loaded the engines read the page in 541 ms (median), 450 ms once the parent had read
+    pages with them."""
+    from coc_service.documents import ocr
+    from coc_service.documents.glyphs.model import glyph_model
     from coc_service.documents.identity import read_identity
     from coc_service.documents.intake import Upload
     from coc_service.documents.pipeline import prepare_upload, warm_decoders
+    from coc_service.documents.registration import read_registration
     from coc_service.documents.types import Limits
 
     for kind in ("pdf", "heif", "jpeg"):
@@ -42,6 +53,10 @@ def warm_up() -> bool:
     upload = Upload(data=practice_page(), kind="png", name="practice.png")
     prepared = prepare_upload(upload, limits)
     reading = read_identity(prepared.pages, limits=limits, glance=True, visual="never")
+    read_registration(prepared.pages, limits=limits)  # a passport: its full pass runs, in vain
+    glyph_model()  # the VIN classifier, which a passport's page does not call for
+    # As the stacked second reads of a certificate's VIN and band run it.
+    ocr.read_words(prepared.pages[0].image, lang="eng", psm=6, whitelist=_MRZ_ALPHABET)
     return reading is not None and reading.fields["surname"].value == "ERIKSSON"
 
 

@@ -9,8 +9,19 @@ import time
 import numpy as np
 import pytest
 
-from coc_service.documents.errors import CorruptFile, StageTimeout, TooLarge, TooManyPixels
-from coc_service.documents.isolation import IsolatedFailure, _whole_answer, run_isolated
+from coc_service.documents.errors import (
+    CorruptFile,
+    OcrEngineError,
+    StageTimeout,
+    TooLarge,
+    TooManyPixels,
+)
+from coc_service.documents.isolation import (
+    IsolatedFailure,
+    _whole_answer,
+    next_stage,
+    run_isolated,
+)
 
 
 def _double(values: np.ndarray) -> np.ndarray:
@@ -102,3 +113,32 @@ def test_an_answer_cut_short_is_not_taken_for_one() -> None:
     assert _whole_answer(b"12\n" + b"x" * 5) == b""
     assert _whole_answer(b"12") == b""
     assert _whole_answer(b"") == b""
+
+
+def _two_stages(first_s: float, second_s: float) -> str:
+    time.sleep(first_s)
+    next_stage()
+    time.sleep(second_s)
+    return "done"
+
+
+def test_the_second_stage_has_its_own_time_bound_from_when_it_starts() -> None:
+    # 0.6 + 0.6 s: beyond the first bound in all, within each stage's own.
+    assert run_isolated(_two_stages, 0.6, 0.6, timeout_s=0.9, then_timeout_s=0.9) == "done"
+    with pytest.raises(StageTimeout):
+        run_isolated(_two_stages, 0.1, 5.0, timeout_s=0.9, then_timeout_s=0.9)
+    with pytest.raises(StageTimeout):
+        run_isolated(_two_stages, 5.0, 0.0, timeout_s=0.9, then_timeout_s=30)
+
+
+def test_next_stage_outside_a_child_does_nothing() -> None:
+    next_stage()
+
+
+def _no_engine() -> None:
+    raise OcrEngineError("Tesseract is not installed")
+
+
+def test_a_missing_ocr_engine_in_the_child_is_raised_here_as_it_is() -> None:
+    with pytest.raises(OcrEngineError, match="not installed"):
+        run_isolated(_no_engine, timeout_s=30)

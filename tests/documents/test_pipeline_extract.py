@@ -1,8 +1,14 @@
-"""extract_document: the flow from bytes to result, with stand-in readers (no OCR here)."""
+"""extract_document: the flow from bytes to result, with stand-in readers (no OCR here).
+
+Tests that look at what the stand-in readers were shown run them in this process
+(isolate=False): in the bounded child their notes would be lost with it."""
 
 from __future__ import annotations
 
 import io
+import os
+import signal
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,7 +58,7 @@ def _png(page: np.ndarray | None = None) -> bytes:
 def test_confident_identity_reading_ends_the_search() -> None:
     identity, registration = FakeReader(_identity()), FakeReader(_registration())
     result = extract_document(
-        _png(), file_name="id.png", readers=ReaderSet(identity, registration)
+        _png(), file_name="id.png", readers=ReaderSet(identity, registration), isolate=False
     )
     assert len(identity.calls) == 1 and registration.calls == []
     assert result.status == "ok"
@@ -71,7 +77,7 @@ def test_confident_identity_reading_ends_the_search() -> None:
 
 def test_registration_reader_runs_when_no_identity_document_is_found() -> None:
     identity, registration = FakeReader(None), FakeReader(_registration())
-    result = extract_document(_png(), readers=ReaderSet(identity, registration))
+    result = extract_document(_png(), readers=ReaderSet(identity, registration), isolate=False)
     assert result.document_type == "registration_certificate"
     assert result.fields["vin"].value == "VF3LBBHZHKS123456"
     assert len(identity.calls) == 1 and len(registration.calls) == 1
@@ -85,7 +91,7 @@ def test_the_surer_reading_wins() -> None:
 def test_a_clear_certificate_spares_the_full_mrz_search() -> None:
     glance, full = FakeReader(None), FakeReader(_identity(score=0.75))
     registration = FakeReader(_registration(score=0.9))
-    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance), isolate=False)
     assert result.document_type == "registration_certificate"
     assert len(glance.calls) == 1 and len(registration.calls) == 1
     assert full.calls == []
@@ -104,7 +110,7 @@ def test_the_full_mrz_search_runs_when_the_glance_and_the_certificate_reader_fai
     doubtful = _registration(score=0.6)
     doubtful.fields["vin"].confidence = 0.3
     registration = FakeReader(doubtful)
-    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance), isolate=False)
     assert result.document_type == "id_card"
     assert len(glance.calls) == len(registration.calls) == len(full.calls) == 1
 
@@ -112,7 +118,7 @@ def test_the_full_mrz_search_runs_when_the_glance_and_the_certificate_reader_fai
 def test_an_mrz_read_at_a_glance_ends_the_search() -> None:
     glance, full = FakeReader(_identity()), FakeReader(_identity())
     registration = FakeReader(_registration())
-    result = extract_document(_png(), readers=ReaderSet(full, registration, glance))
+    result = extract_document(_png(), readers=ReaderSet(full, registration, glance), isolate=False)
     assert result.document_type == "id_card"
     assert len(glance.calls) == 1 and registration.calls == [] and full.calls == []
 
@@ -128,7 +134,8 @@ def test_true_type_is_reported_whatever_the_customer_said() -> None:
 
 def test_named_kind_runs_only_its_reader_when_it_finds_one() -> None:
     identity, registration = FakeReader(_identity(score=0.5)), FakeReader(_registration())
-    result = extract_document(_png(), kind="identity", readers=ReaderSet(identity, registration))
+    result = extract_document(_png(), kind="identity", readers=ReaderSet(identity, registration),
+                              isolate=False)
     assert result.document_type == "id_card"
     assert registration.calls == []
     assert result.notes == []
@@ -195,6 +202,56 @@ def test_path_and_stream_sources(tmp_path: object) -> None:
     assert extract_document(path, readers=readers).file == "scan.jpeg"
     with open(path, "rb") as stream:
         assert extract_document(stream, readers=readers).status == "ok"
+
+
+def _read_where(pages: list[Page], *, limits: Limits) -> Reading | None:
+    """A reader that says which process read the page."""
+    reading = _identity()
+    reading.fields["surname"].value = str(os.getpid())
+    return reading
+
+
+def test_the_readers_run_in_the_bounded_child_and_only_the_result_comes_back() -> None:
+    result = extract_document(_png(), readers=ReaderSet(_read_where, FakeReader(None)))
+    assert result.status == "ok"
+    assert result.fields["surname"].value != str(os.getpid())
+    assert set(result.timings_ms) == {"intake", "pages", "quality", "ocr", "total"}
+    assert result.timings_ms["total"] >= result.timings_ms["ocr"]
+
+
+def _crash(pages: list[Page], *, limits: Limits) -> Reading | None:
+    os.kill(os.getpid(), signal.SIGSEGV)  # Tesseract, in-process, crashing on the image
+    return None
+
+
+def test_a_reader_crashing_on_the_file_is_a_rejection_not_a_lost_worker() -> None:
+    result = extract_document(_png(), readers=ReaderSet(_crash, FakeReader(None)))
+    assert result.status == "rejected"
+    assert result.error is not None and result.error.code == "corrupt"
+
+
+def _slow(seconds: float):  # type: ignore[no-untyped-def]
+    def reader(pages: list[Page], *, limits: Limits) -> Reading | None:
+        time.sleep(seconds)
+        return _identity()
+
+    return reader
+
+
+def test_reading_has_its_own_time_bound_after_decoding() -> None:
+    # Longer than one stage bound, within the reading's: decoding's time is not taken from it.
+    readers = ReaderSet(_slow(1.3), FakeReader(None))
+    result = extract_document(_png(), limits=Limits(stage_timeout_s=1.0), readers=readers)
+    assert result.status == "ok"
+
+
+def test_a_reading_that_runs_away_is_stopped_at_its_bound() -> None:
+    readers = ReaderSet(_slow(60), FakeReader(None))
+    started = time.monotonic()
+    result = extract_document(_png(), limits=Limits(stage_timeout_s=0.5), readers=readers)
+    assert result.status == "rejected"
+    assert result.error is not None and result.error.code == "timeout"
+    assert time.monotonic() - started < 10
 
 
 def _upright_only(pages: list[Page], *, limits: Limits) -> Reading | None:

@@ -16,3 +16,12 @@ def test_the_practice_page_is_a_passport_the_service_reads() -> None:
     assert result.status == "ok"
     assert result.document_type == "passport"
     assert result.fields["document_number"].value == "L898902C3"
+
+
+def test_the_practice_run_leaves_the_tesseract_engines_loaded_for_the_jobs_it_forks() -> None:
+    from coc_service.documents import ocr
+
+    warm_up.cache_clear()
+    ocr._engines.clear()
+    warm_up()
+    assert {"fra", "eng"} <= set(ocr._engines)
