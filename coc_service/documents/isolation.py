@@ -1,9 +1,9 @@
 """Run one function on untrusted input in a forked child with wall-clock, CPU and memory bounds.
 
 Why a child process: a hostile PDF can make a parser loop in Python (pypdf) or in C (PDFium, image
-codecs); neither a thread nor a signal handler can stop C code, and SIGALRM is already RQ's job
-timeout in the worker. Killing a child always works, and a decoder that blows up takes only the
-child with it. A fork costs a few milliseconds.
+codecs, Tesseract's layout analysis); neither a thread nor a signal handler can stop C code, and
+SIGALRM is already RQ's job timeout in the worker. Killing a child always works, and a decoder
+or an OCR engine that blows up takes only the child with it. A fork costs a few milliseconds.
 
 The work may come in two stages with their own time bounds (decoding a file, then reading
 it): the child calls `next_stage()` between them, and the second bound runs from then.

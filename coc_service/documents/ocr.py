@@ -135,6 +135,18 @@ _engines: dict[str, _Engine] = {}
 _engines_lock = threading.Lock()
 
 
+def _fresh_locks_after_fork() -> None:
+    """A forked child has only the thread that forked: a lock another thread held at the fork
+    would never be released in it."""
+    global _engines_lock
+    _engines_lock = threading.Lock()
+    for loaded in _engines.values():
+        loaded.lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_locks_after_fork)
+
+
 def engine(lang: str) -> _Engine:
     """Return this process's engine for `lang` ("fra", "eng", "fra+eng"), loading it once."""
     with _engines_lock:

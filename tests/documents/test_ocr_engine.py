@@ -97,3 +97,16 @@ def test_each_language_is_loaded_once_and_a_forked_child_reads_with_it() -> None
 def test_the_version_is_the_library_s() -> None:
     version = ocr.tesseract_version()
     assert version[0].isdigit() and version.count(".") >= 1
+
+
+def test_a_child_forked_while_another_thread_reads_is_not_blocked_by_its_lock() -> None:
+    import threading
+
+    loaded = ocr.engine("fra")
+    with loaded.lock:  # as if another thread of the parent were reading when it forked
+        words = run_isolated(
+            lambda: [w.text for w in ocr.read_words(page(), lang="fra", psm=11).words],
+            timeout_s=30,
+        )
+    assert "RENAULT" in words
+    assert isinstance(loaded.lock, type(threading.Lock()))
