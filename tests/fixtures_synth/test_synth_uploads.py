@@ -115,3 +115,15 @@ def test_command_writes_the_bad_corpus(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert all((tmp_path / row["file"]).exists() for row in manifest["files"])
 
+
+
+def test_a_1988_card_s_expiry_truth_is_what_the_upload_allows_knowing() -> None:
+    # Seed 3: upload 144 is the card's front alone, 78 its front and back on one sheet.
+    _, _, front_only = generate_one(144, 3, scene_long_side=1000)
+    _, _, both_sides = generate_one(78, 3, scene_long_side=1000)
+    assert front_only["generator_kind"] == both_sides["generator_kind"] == "fr_id_1988"
+    assert "scanned_sheet_2_sides" in both_sides["degradation"]["steps"]
+    # Issued in July 2015 to an adult: 15 years from the earliest day of that month.
+    assert front_only["fields"]["expiry_date"] == "2030-06-30"
+    # The back says the day of issue: the exact end.
+    assert both_sides["fields"]["expiry_date"] == "2019-04-21"
