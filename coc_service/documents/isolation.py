@@ -15,6 +15,7 @@ A child that has sent its whole answer is not waited for: tearing down its addre
 from __future__ import annotations
 
 import faulthandler
+import gc
 import math
 import os
 import pickle
@@ -119,6 +120,11 @@ def _child(
         # inherited from the parent (pytest, a debugger) would only print a stack for it.
         if faulthandler.is_enabled():
             faulthandler.disable()
+        # The parent's garbage is the parent's: a collection here would finalise its cyclic
+        # garbage in this copy, and a finalised database session or connection would speak
+        # (ROLLBACK) on the socket it shares with the parent, behind the parent's back. This
+        # process lives for one file; what it leaves goes with it.
+        gc.disable()
         _limit_resources(timeout_s, memory_budget)
         outcome: tuple[str, Any]
         try:

@@ -142,3 +142,32 @@ def _no_engine() -> None:
 def test_a_missing_ocr_engine_in_the_child_is_raised_here_as_it_is() -> None:
     with pytest.raises(OcrEngineError, match="not installed"):
         run_isolated(_no_engine, timeout_s=30)
+
+
+class _Finalised:
+    """Cyclic garbage whose finaliser leaves a mark (as a database session's would speak)."""
+
+    def __init__(self, mark_file: str) -> None:
+        self.mark_file = mark_file
+        self.me = self  # a cycle: only the garbage collector frees it
+
+    def __del__(self) -> None:
+        with open(self.mark_file, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+
+
+def _churn() -> int:
+    junk = [[i] for i in range(200_000)]  # allocations that set off collections
+    return len(junk)
+
+
+def test_the_child_never_finalises_the_parent_s_garbage(tmp_path: object) -> None:
+    import gc
+
+    mark_file = os.path.join(str(tmp_path), "marks")
+    _Finalised(mark_file)  # garbage now, collected later
+    assert run_isolated(_churn, timeout_s=30) == 200_000
+    time.sleep(0.2)  # the child's own exit
+    gc.collect()
+    with open(mark_file) as handle:
+        assert handle.read().split() == [str(os.getpid())]  # finalised once, by the parent
