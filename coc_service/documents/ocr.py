@@ -31,9 +31,6 @@ from coc_service.documents.types import Box
 # Read by OpenMP when the library loads: tesserocr is imported only when an engine is made.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-# Tesseract's own diagnostics ("Estimating resolution as 285", "Detected 12 diacritics") are
-# not ours to print: stdout belongs to `coc-service extract`'s JSON.
-_QUIET = {"debug_file": "/dev/null"}
 _LEPTONICA_SEVERITY_NONE = 6
 
 
@@ -79,6 +76,7 @@ def tesseract_version() -> str:
     return banner[1] if len(banner) > 1 else "unknown"
 
 
+@lru_cache(maxsize=1)
 def _quiet_leptonica() -> None:
     """Silence the image library's messages to stderr ("Error in boxClipToRectangle"): they are
     Tesseract's own, handled inside it, and `tesseract` the program kept them to itself too."""
@@ -105,8 +103,9 @@ class _Engine:
             raise OcrEngineError(
                 f"Tesseract has no {lang!r} language data: apt-get install tesseract-ocr-{lang}"
             ) from exc
-        for name, value in _QUIET.items():
-            self.api.SetVariable(name, value)
+        # Tesseract's own diagnostics ("Estimating resolution as 285") are not ours to print:
+        # stdout belongs to `coc-service extract`'s JSON.
+        self.api.SetVariable("debug_file", "/dev/null")
         self.lock = threading.Lock()
 
     def read(self, image: np.ndarray, psm: int, whitelist: str, timeout_s: float) -> str:
@@ -153,12 +152,6 @@ def engine(lang: str) -> _Engine:
         if lang not in _engines:
             _engines[lang] = _Engine(lang)
         return _engines[lang]
-
-
-def load_engines(*langs: str) -> None:
-    """Load the engines a reader will need, in this process (before it forks its jobs)."""
-    for lang in langs:
-        engine(lang)
 
 
 def read_words(

@@ -131,10 +131,10 @@ def extract_document(
 
     The file is decoded, prepared and read in one bounded child process (isolation.py): the
     decoders and Tesseract both run on the customer's bytes, and a crash or a runaway in
-    either takes only the child. Decoding and reading each have `stage_timeout_s`; the
-    readers bound their own OCR calls well within it, and the child's reading bound (twice
-    that) is the backstop for what they cannot stop. The child hands back only the result,
-    not the pages.
+    either takes only the child. Decoding has `stage_timeout_s`; the readers bound their own
+    OCR calls and MRZ search within that too, and the child's reading bound (READING_BOUND
+    times it) is the backstop for what they cannot stop. The child hands back only the
+    result, not the pages.
 
     `readers` replaces the identity and registration readers (tests, benchmarks); `isolate`
     False runs everything in this process, without time or memory bounds (profiling, and

@@ -6,9 +6,9 @@ code path (OpenCV's and NumPy's lazy tables, the glyph classifier's first produc
 caches) is lost with the child, so each child would pay for it again: measured on the speed
 set's identity photos, a cold child prepared a page in 68 ms median, a child of a warmed
 parent in 55 ms. Running the pipeline once on a practice page in the parent makes every child
-inherit that state, and the Tesseract engines loaded here (about 0.1 s each) are inherited
-ready by every job. Worth it only in a process that forks many children (the worker), not
-for one `coc-service extract`.
+inherit that state, and the Tesseract engines loaded and run here (about 0.1 s each to load)
+are inherited ready by every job. Worth it only in a process that forks many children (the
+worker), not for one `coc-service extract`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ _SPECIMEN_MRZ = (
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
 )
-_MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 _TEXT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
@@ -45,6 +44,7 @@ def warm_up() -> bool:
     from coc_service.documents.intake import Upload
     from coc_service.documents.pipeline import prepare_upload, warm_decoders
     from coc_service.documents.registration import read_registration
+    from coc_service.documents.registration.band import BAND_ALPHABET
     from coc_service.documents.types import Limits
 
     for kind in ("pdf", "heif", "jpeg"):
@@ -56,7 +56,7 @@ def warm_up() -> bool:
     read_registration(prepared.pages, limits=limits)  # a passport: its full pass runs, in vain
     glyph_model()  # the VIN classifier, which a passport's page does not call for
     # As the stacked second reads of a certificate's VIN and band run it.
-    ocr.read_words(prepared.pages[0].image, lang="eng", psm=6, whitelist=_MRZ_ALPHABET)
+    ocr.read_words(prepared.pages[0].image, lang="eng", psm=6, whitelist=BAND_ALPHABET)
     return reading is not None and reading.fields["surname"].value == "ERIKSSON"
 
 

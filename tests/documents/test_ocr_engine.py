@@ -83,7 +83,6 @@ def test_an_empty_image_has_no_words() -> None:
 
 
 def test_each_language_is_loaded_once_and_a_forked_child_reads_with_it() -> None:
-    ocr.load_engines("fra")
     loaded = ocr.engine("fra")
     assert ocr.engine("fra") is loaded
 
