@@ -233,12 +233,15 @@ def _anchored(lines: list[Line], country: str | None,
                     glued = Word(hit.rest, word.confidence, word.box, word.line)
                     runs.append(("glued", [glued, *run_right(line, wi, max_start_gap=1.2,
                                                              max_gap=1.2)]))
-                right = run_right(line, wi, max_start_gap=8.0, max_gap=1.2)
+                # A model (D.3) may be named like a code: "C3", "X1".
+                first_code_cost = 0.0 if spec.kind == "text" else 0.15
+                right = run_right(line, wi, max_start_gap=8.0, max_gap=1.2,
+                                  first_code_cost=first_code_cost)
                 labels, value = split_label(right, line.height)
                 if labels and not value:
                     # The value may stand further from its label than words of one value do.
                     value = run_right(line, line.words.index(labels[-1]), max_start_gap=5.0,
-                                      max_gap=1.2)
+                                      max_gap=1.2, first_code_cost=first_code_cost)
                 anchor = labels[-1] if labels else word
                 if value and value[0].box[0] - (anchor.box[0] + anchor.box[2]) < 8 * line.height:
                     runs.append(("right", value))

@@ -16,7 +16,7 @@ import re
 from rapidfuzz import fuzz
 
 from coc_service.documents.ocr import Word
-from coc_service.documents.registration.codes import is_code_like
+from coc_service.documents.registration.codes import parse_code
 from coc_service.documents.registration.fields import Candidate, unclaimed_dates
 from coc_service.documents.registration.layout import Line
 from coc_service.documents.registration.normalise import canonical_make, canonical_make_for_wmi
@@ -135,7 +135,7 @@ def infer_commercial_name(lines: list[Line], best: dict[str, Candidate],
         return
     words: list[Word] = []
     for word in line.words[cnit[-1] + 1 :]:
-        if not words and is_code_like(word.text, max_cost=0.3):
+        if not words and _may_be_model_code(word.text):
             continue  # D.3's own code, read well enough to be a code but its value not taken
         if not _MODEL_WORD.match(word.text) or len(words) == 3:
             break
@@ -145,6 +145,15 @@ def infer_commercial_name(lines: list[Line], best: dict[str, Candidate],
     best["commercial_name"] = Candidate("commercial_name", " ".join(w.text for w in words),
                                         0.45, words, 0.4, "pattern")
     notes.append("commercial_name: code D.3 not read; taken from the SIV's layout")
+
+
+def _may_be_model_code(text: str) -> bool:
+    """Return True when a word may be D.3's own code: a code printed with its dot ("v.3"), or
+    D.3 misread ("p3"). A dotless "C4" or "X1" there is the model's name."""
+    dotted = any(mark in text for mark in ".,:;")
+    return any(not hit.rest and (hit.cost <= 0.5 if hit.code == "D.3" else
+                                 dotted and hit.cost <= 0.3)
+               for hit in parse_code(text))
 
 
 def _is_cnit(word: Word) -> bool:

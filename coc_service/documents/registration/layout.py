@@ -200,8 +200,12 @@ def split_label(words: list[Word], value_height: float) -> tuple[list[Word], lis
     return words[:cut], words[cut:]
 
 
-def run_right(line: Line, start: int, *, max_start_gap: float, max_gap: float) -> list[Word]:
-    """Return the words after index `start` on a line up to a wide gap or the next code."""
+def run_right(line: Line, start: int, *, max_start_gap: float, max_gap: float,
+              first_code_cost: float = 0.15) -> list[Word]:
+    """Return the words after index `start` on a line up to a wide gap or the next code.
+
+    A first word that reads as a code at no more than `first_code_cost` is the next code, not
+    a value; 0 keeps a model name that looks like a code whose dot was lost ("C3", "X1")."""
     words = line.words
     if start >= len(words) - 1:
         return []
@@ -215,7 +219,9 @@ def run_right(line: Line, start: int, *, max_start_gap: float, max_gap: float) -
         # Gaps scale with the taller neighbour: labels are small, values large.
         if gap > limit * max(h, prev_h, word.box[3]):
             break
-        if is_code_like(word.text, max_cost=0.15) and (not out or gap > 0.5 * h):
+        if out and gap > 0.5 * h and is_code_like(word.text, max_cost=0.15):
+            break
+        if not out and is_code_like(word.text, max_cost=first_code_cost):
             break
         out.append(word)
         prev_right, prev_h = word.box[0] + word.box[2], word.box[3]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from coc_service.documents.ocr import Word
 from coc_service.documents.registration.fields import (
     best_candidates,
@@ -275,6 +277,30 @@ def test_siv_holder_and_model_taken_from_the_layout_when_their_codes_are_lost() 
     german = best_candidates(code_candidates(lines, "DEU"))
     infer_holder(lines, german, [], "DEU")  # other states' layouts differ: no guess
     assert "holder_name" not in german
+
+
+@pytest.mark.parametrize("model", [["C3"], ["C4", "PICASSO"], ["X1", "SDRIVE18D"]])
+def test_a_model_named_like_a_code_is_the_models_name(model: list[str]) -> None:
+    """Citroën's C3 to C5 and BMW's X1 read like the codes C.3 or X.1 with their dot lost:
+    right after D.3 they are the model, not the next code."""
+    parts = [(50, "D.1"), (120, "CITROEN"), (300, "D.2"), (360, "SC9HP0"), (520, "D.3")]
+    x = 590
+    for word in model:  # one value's words, a space apart
+        parts.append((x, word))
+        x += CHAR_W * len(word) + 15
+    lines = _lines(_row(200, parts), _row(250, [(50, "E"), (90, "VF7SC9HP0CW123456")]))
+    assert _read(lines, "FRA")["commercial_name"] == " ".join(model)
+
+
+def test_siv_model_named_like_a_code_is_kept_when_d3_is_lost() -> None:
+    from coc_service.documents.registration.inference import infer_commercial_name, infer_make
+
+    lines = _lines(_row(250, [(50, "Di"), (130, "CITROEN"), (330, "SC9HP0"),
+                              (600, "M10CTVVP0015"), (880, "C4"), (940, "PICASSO")]))
+    best = best_candidates(code_candidates(lines, "FRA"))
+    infer_make(lines, best, [])
+    infer_commercial_name(lines, best, [], "FRA")
+    assert best["commercial_name"].value == "C4 PICASSO"
 
 
 def test_a_word_with_i_and_o_for_digits_is_a_weak_vin_even_once_repaired() -> None:
