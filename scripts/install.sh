@@ -7,7 +7,8 @@ mode=${1:-run}
 
 # libtesseract-dev, libleptonica-dev, pkg-config and g++: tesserocr is built against the
 # system's Tesseract, the same engine as the `tesseract` program.
-run_pkgs=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng libtesseract-dev libleptonica-dev
+run_pkgs=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-spa tesseract-ocr-deu
+          tesseract-ocr-ita libtesseract-dev libleptonica-dev
           pkg-config g++ redis-server fonts-ocr-b fonts-dejavu-core python3-venv)
 test_pkgs=(postgresql chromium fonts-liberation fonts-dejavu-core)
 pkgs=("${run_pkgs[@]}")

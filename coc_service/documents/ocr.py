@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import ModuleType
 
 import cv2
@@ -74,6 +74,16 @@ def tesseract_version() -> str:
     is missing."""
     banner = _tesserocr().tesseract_version().split()
     return banner[1] if len(banner) > 1 else "unknown"
+
+
+@cache
+def has_language(lang: str) -> bool:
+    """Return True when Tesseract's model for `lang` is installed (tesseract-ocr-<lang>)."""
+    try:
+        _, languages = _tesserocr().get_languages()
+    except OcrEngineError:
+        return False
+    return lang in languages
 
 
 @lru_cache(maxsize=1)

@@ -44,6 +44,7 @@ def warm_up() -> bool:
     from coc_service.documents.intake import Upload
     from coc_service.documents.pipeline import prepare_upload, warm_decoders
     from coc_service.documents.registration import read_registration
+    from coc_service.documents.registration.accents import LANGUAGES
     from coc_service.documents.registration.band import BAND_ALPHABET
     from coc_service.documents.types import Limits
 
@@ -57,6 +58,11 @@ def warm_up() -> bool:
     glyph_model()  # the VIN classifier, which a passport's page does not call for
     # As the stacked second reads of a certificate's VIN and band run it.
     ocr.read_words(prepared.pages[0].image, lang="eng", psm=6, whitelist=BAND_ALPHABET)
+    # The models other states' names are read again with (registration/accents.py).
+    line = prepared.pages[0].image[:120]
+    for lang in sorted(set(LANGUAGES.values())):
+        if ocr.has_language(lang):
+            ocr.read_words(line, lang=lang, psm=7)
     return reading is not None and reading.fields["surname"].value == "ERIKSSON"
 
 

@@ -18,6 +18,7 @@ from coc_service.documents import ocr
 from coc_service.documents.glyphs import vin_glyph_log_probabilities
 from coc_service.documents.glyphs.rows import print_runs
 from coc_service.documents.registration import MIN_SCORE
+from coc_service.documents.registration.accents import restore_accents
 from coc_service.documents.registration.band import (
     BandReading,
     clean_band_line,
@@ -171,6 +172,7 @@ def read_page(page: Page, limits: Limits) -> PageRead:
     for name in _PEOPLE_FIELDS:
         if name in fields and fields[name].value:
             fields[name].value = local_accents(str(fields[name].value), country)
+    notes += restore_accents(grey, fields, country, limits)
 
     vin_cand = best.get("vin")
     # Only a page that can still be taken for a certificate is worth searching for its VIN.
