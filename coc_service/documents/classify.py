@@ -52,25 +52,29 @@ class Classification:
 
 
 def default_readers() -> ReaderSet:
-    """Return the real readers, imported only when a document is read (they load OCR data)."""
+    """Return the real readers (module-level functions: a call to a standby child pickles
+    them by name)."""
+    return ReaderSet(identity=_identity, registration=_registration,
+                     identity_glance=_identity_glance)
 
-    def identity(pages: list[Page], *, limits: Limits) -> Reading | None:
-        from coc_service.documents.identity import read_identity
 
-        return read_identity(pages, limits=limits)
+# Imported only when a document is read: the readers load OCR data.
+def _identity(pages: list[Page], *, limits: Limits) -> Reading | None:
+    from coc_service.documents.identity import read_identity
 
-    def identity_glance(pages: list[Page], *, limits: Limits) -> Reading | None:
-        from coc_service.documents.identity import read_identity
+    return read_identity(pages, limits=limits)
 
-        return read_identity(pages, limits=limits, glance=True)
 
-    def registration(pages: list[Page], *, limits: Limits) -> Reading | None:
-        from coc_service.documents.registration import read_registration
+def _identity_glance(pages: list[Page], *, limits: Limits) -> Reading | None:
+    from coc_service.documents.identity import read_identity
 
-        return read_registration(pages, limits=limits)
+    return read_identity(pages, limits=limits, glance=True)
 
-    return ReaderSet(identity=identity, registration=registration,
-                     identity_glance=identity_glance)
+
+def _registration(pages: list[Page], *, limits: Limits) -> Reading | None:
+    from coc_service.documents.registration import read_registration
+
+    return read_registration(pages, limits=limits)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 Why a child process: a hostile PDF can make a parser loop in Python (pypdf) or in C (PDFium, image
 codecs, Tesseract's layout analysis); neither a thread nor a signal handler can stop C code, and
 SIGALRM is already RQ's job timeout in the worker. Killing a child always works, and a decoder
-or an OCR engine that blows up takes only the child with it. A fork costs a few milliseconds.
+or an OCR engine that blows up takes only the child with it. A fork costs some 8 ms, and the
+pages the child then writes for the first time some 20 ms more; a long-lived process keeps
+a child forked and warmed ahead of the call instead (standby.py).
 
 The work may come in two stages with their own time bounds (decoding a file, then reading
 it): the child calls `next_stage()` between them, and the second bound runs from then.
@@ -14,37 +16,24 @@ A child that has sent its whole answer is not waited for: tearing down its addre
 
 from __future__ import annotations
 
-import faulthandler
-import gc
-import math
 import os
 import pickle
-import resource
 import select
 import signal
 import time
-import traceback
-import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from coc_service.documents.errors import (
-    CorruptFile,
-    DocumentRejected,
-    OcrEngineError,
-    StageTimeout,
-    TooManyPixels,
-)
+from coc_service.documents import standby
+from coc_service.documents.bounded_child import STAGE_MARK, become_child, fork, serve
+from coc_service.documents.bounded_child import next_stage as next_stage
+from coc_service.documents.errors import CorruptFile, StageTimeout, TooManyPixels
 
 T = TypeVar("T")
 
 # Address space a child may add to what it inherits: far above what decoding a bounded image
 # needs (see raster.WORKING_MAX_PIXELS), far below what would hurt the machine.
 DEFAULT_MEMORY_BUDGET = 1536 * 1024 * 1024
-# Raised again in the caller as they are: the file's fault, or a missing engine.
-_PASSED_ON = (DocumentRejected, OcrEngineError)
-_STAGE_MARK = b"+\n"  # sent by next_stage(), before the length-prefixed answer
-_stage_fd: int | None = None  # in a child: where next_stage() writes
 
 
 class IsolatedFailure(RuntimeError):
@@ -63,28 +52,34 @@ def run_isolated(
 
     A DocumentRejected or OcrEngineError raised in the child is raised again here; any other
     exception becomes an IsolatedFailure carrying the child's traceback. The result must be
-    picklable.
+    picklable. The call goes to this process's standby child when it keeps a warm one
+    (standby.py) and the call pickles, otherwise to a child forked now; the owner of the
+    standby forks the next one when it is idle (standby.replace).
     """
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns about forking a multi-threaded process; the child only runs
-        # `function` and leaves with os._exit, touching no lock another thread could hold.
-        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, which never returns
-        _child(function, args, write_fd, read_fd, timeout_s + (then_timeout_s or 0.0),
-               memory_budget)
-    os.close(write_fd)
+    cpu_bound = timeout_s + (then_timeout_s or 0.0)
+    ready = standby.send(function, args, cpu_bound, memory_budget)
+    if ready is not None:
+        pid, read_fd = ready.pid, ready.answer_fd
+    else:
+        pid, read_fd = _fork(function, args, cpu_bound, memory_budget)
     reap_exited()
     payload, status, bound = _collect(pid, read_fd, timeout_s, then_timeout_s)
     return _outcome(payload, status, bound)
 
 
-def next_stage() -> None:
-    """In a child of run_isolated: the first stage is done, the second time bound starts now
-    (outside a child, nothing happens)."""
-    if _stage_fd is not None:
-        os.write(_stage_fd, _STAGE_MARK)
+def _fork(function: Callable[..., Any], args: tuple[Any, ...], cpu_bound: float,
+          memory_budget: int | None) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    pid = fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which never returns
+        try:
+            os.close(read_fd)
+            become_child()
+        except BaseException:
+            os._exit(1)
+        serve(function, args, write_fd, cpu_bound, memory_budget)
+    os.close(write_fd)
+    return pid, read_fd
 
 
 # Children that sent a whole answer and are still exiting: reaped later, never waited for.
@@ -101,65 +96,6 @@ def reap_exited(*, wait: bool = False) -> None:
             done = pid
         if done:
             _exiting.discard(pid)
-
-
-def _child(
-    function: Callable[..., Any],
-    args: tuple[Any, ...],
-    write_fd: int,
-    read_fd: int,
-    timeout_s: float,
-    memory_budget: int | None,
-) -> None:  # pragma: no cover - runs in the child
-    global _stage_fd
-    code = 1
-    try:
-        os.close(read_fd)
-        _stage_fd = write_fd
-        # A decoder crash is reported by the parent as a corrupt file; a fault handler
-        # inherited from the parent (pytest, a debugger) would only print a stack for it.
-        if faulthandler.is_enabled():
-            faulthandler.disable()
-        # The parent's garbage is the parent's: a collection here would finalise its cyclic
-        # garbage in this copy, and a finalised database session or connection would speak
-        # (ROLLBACK) on the socket it shares with the parent, behind the parent's back. This
-        # process lives for one file; what it leaves goes with it.
-        gc.disable()
-        _limit_resources(timeout_s, memory_budget)
-        outcome: tuple[str, Any]
-        try:
-            outcome = ("ok", function(*args))
-        except _PASSED_ON as exc:
-            outcome = ("rejected", exc)
-        except MemoryError:
-            outcome = ("rejected", TooManyPixels("The file needs too much memory to decode."))
-        except BaseException as exc:
-            outcome = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-        try:
-            payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            payload = pickle.dumps(("error", f"result not picklable: {exc}"))
-        view = memoryview(b"%d\n" % len(payload) + payload)
-        while view:
-            written = os.write(write_fd, view)
-            view = view[written:]
-        os.close(write_fd)  # the parent has its answer before this process's teardown
-        code = 0
-    finally:
-        os._exit(code)
-
-
-def _limit_resources(timeout_s: float, memory_budget: int | None) -> None:  # pragma: no cover
-    cpu = math.ceil(timeout_s) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    if memory_budget is not None:
-        with open("/proc/self/statm") as statm:
-            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = current + memory_budget
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _collect(pid: int, read_fd: int, timeout_s: float, then_timeout_s: float | None
@@ -184,8 +120,8 @@ def _collect(pid: int, read_fd: int, timeout_s: float, then_timeout_s: float | N
             if not chunk:
                 break
             received += chunk
-            while received.startswith(_STAGE_MARK):
-                del received[: len(_STAGE_MARK)]
+            while received.startswith(STAGE_MARK):
+                del received[: len(STAGE_MARK)]
                 if then_timeout_s is not None:
                     bound, deadline = then_timeout_s, time.monotonic() + then_timeout_s
         payload = _whole_answer(bytes(received))

@@ -13,9 +13,12 @@ worker), not for one `coc-service extract`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import io
 from functools import lru_cache
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from coc_service.documents.identity.glyph_training import OCRB_DIR
@@ -26,6 +29,11 @@ _SPECIMEN_MRZ = (
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
 )
 _TEXT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+# glibc's mallopt parameters
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+# Heap a standby writes over before its upload: what the arrays of a phone photo take.
+_STANDBY_HEAP = 2 * 16 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +60,7 @@ def warm_up() -> bool:
         warm_decoders(kind)
     limits = Limits()
     upload = Upload(data=practice_page(), kind="png", name="practice.png")
+    practice_photo()  # made once here, for every standby child's priming
     prepared = prepare_upload(upload, limits)
     reading = read_identity(prepared.pages, limits=limits, glance=True, visual="never")
     read_registration(prepared.pages, limits=limits)  # a passport: its full pass runs, in vain
@@ -66,6 +75,50 @@ def warm_up() -> bool:
     return reading is not None and reading.fields["surname"].value == "ERIKSSON"
 
 
+def prime_standby() -> None:
+    """Warm a standby child (standby.py) for the next upload: keep the memory freed from now
+    on in the heap, write over the heap a photo's arrays will take, and read the practice
+    page, photographed, as an identity document is first read (decoding, page preparation,
+    quality, the MRZ glance). It takes about 0.1 s of CPU.
+
+    Measured on the speed set's identity photos (extraction_speed, seed 5): 86 ms (median) in
+    a fresh child, 63 ms in a primed standby, 55 ms in the warm parent itself.
+    """
+    from coc_service.documents.identity import read_identity
+    from coc_service.documents.intake import Upload
+    from coc_service.documents.pipeline import prepare_upload
+    from coc_service.documents.types import Limits
+
+    _keep_freed_memory()
+    blocks = [np.ones(_STANDBY_HEAP // 2, np.uint8) for _ in range(2)]
+    del blocks
+    limits = Limits()
+    prepared = prepare_upload(Upload(data=practice_photo(), kind="jpeg", name="practice.jpg"),
+                              limits)
+    read_identity(prepared.pages, limits=limits, glance=True, visual="never")
+
+
+def _keep_freed_memory() -> None:
+    """Make this process's malloc keep what is freed (no trimming of the heap's top) and serve
+    blocks up to 32 MB from the heap: memory written once is then reused without new faults.
+    Right for a child that lives for one upload and is bounded in memory; glibc only."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def practice_photo() -> bytes:
+    """Return the practice page as a phone photo comes: a JPEG about 3000 pixels wide."""
+    page = Image.open(io.BytesIO(practice_page()))
+    photo = page.resize((page.width * 11 // 5, page.height * 11 // 5), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
 def practice_page() -> bytes:
     """Return a PNG of a passport data page on a table: a few printed lines and the specimen
     MRZ in OCR-B."""

@@ -171,3 +171,34 @@ def test_the_child_never_finalises_the_parent_s_garbage(tmp_path: object) -> Non
     gc.collect()
     with open(mark_file) as handle:
         assert handle.read().split() == [str(os.getpid())]  # finalised once, by the parent
+
+
+_allocate_at_fork = False
+
+
+def _allocating_hook() -> None:
+    if _allocate_at_fork:
+        [[i] for i in range(50_000)]  # enough allocations to set off a collection
+
+
+os.register_at_fork(after_in_child=_allocating_hook)
+
+
+def test_no_collection_starts_in_the_child_even_from_the_fork_s_own_hooks(
+    tmp_path: object,
+) -> None:
+    import gc
+
+    global _allocate_at_fork
+    mark_file = os.path.join(str(tmp_path), "marks")
+    _Finalised(mark_file)
+    _allocate_at_fork = True
+    try:
+        assert run_isolated(os.getpid, timeout_s=30) != os.getpid()
+    finally:
+        _allocate_at_fork = False
+    time.sleep(0.2)
+    assert gc.isenabled()  # the parent collects again
+    gc.collect()
+    with open(mark_file) as handle:
+        assert handle.read().split() == [str(os.getpid())]

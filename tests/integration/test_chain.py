@@ -56,6 +56,24 @@ def test_submitted_order_is_auto_approved_and_forwarded(live: LiveEnv) -> None:
         assert all(d.status == "processed" for d in order.documents)
 
 
+def test_a_documents_worker_reads_the_uploads_in_its_own_process(live: LiveEnv) -> None:
+    # `coc-service worker documents`: jobs in the worker's process, a standby child per upload
+    order_id = place_order(live.runtime, seed=11)
+    documents_only = live.start_worker("documents", "--burst")
+    _, err = documents_only.communicate(timeout=240)
+    assert documents_only.returncode == 0, err.decode()[-2000:]
+    with live.runtime.db.transaction() as session:
+        order = session.get(Order, order_id)
+        assert order is not None
+        uploads = [d for d in order.documents if d.kind != "bundle"]
+        assert uploads and all(d.status == "processed" for d in uploads)
+        assert all(d.fields for d in uploads)  # read, not merely marked
+    live.run_worker_burst()  # the other queues: checks, then the supplier
+    with live.runtime.db.transaction() as session:
+        order = session.get(Order, order_id)
+        assert order is not None and order.status == "forwarded"
+
+
 def test_killed_worker_and_flushed_redis_lose_nothing(live: LiveEnv) -> None:
     ids = [place_order(live.runtime, seed=s) for s in (21, 22)]
     worker = live.start_worker()
