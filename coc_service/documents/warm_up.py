@@ -1,14 +1,15 @@
 """Warm a long-lived process before it forks the processes that read documents.
 
-Every upload is decoded and prepared in a fresh child (coc_service.documents.isolation), and
-every RQ job runs in a fresh fork of the worker. What a process sets up on the first use of a
+Every upload is decoded and read in a child (coc_service.documents.isolation), and most RQ
+jobs run in a fresh fork of the worker. What a process sets up on the first use of a
 code path (OpenCV's and NumPy's lazy tables, the glyph classifier's first products, Python's
 caches) is lost with the child, so each child would pay for it again: measured on the speed
 set's identity photos, a cold child prepared a page in 68 ms median, a child of a warmed
 parent in 55 ms. Running the pipeline once on a practice page in the parent makes every child
 inherit that state, and the Tesseract engines loaded and run here (about 0.1 s each to load)
 are inherited ready by every job. Worth it only in a process that forks many children (the
-worker), not for one `coc-service extract`.
+worker), not for one `coc-service extract`. A documents worker goes one step further: its
+standby child is warmed here too (prime_standby), on its own copy, before the upload comes.
 """
 
 from __future__ import annotations
