@@ -1,6 +1,7 @@
 """Extraction speed and memory per document type, next to a plain full-page Tesseract run.
 
     .venv/bin/python -m benchmarks.extraction_speed [--count 24] [--seed 2] [--json out.json]
+        [--no-standby]
 
 For every generated upload (fixtures/generated/speed-<seed>-<count>/, made with fixtures.synth),
 in one process and one after the other: the time `extract_document` takes, and the time of a
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scene-size", type=int, default=3000)
     parser.add_argument("--jobs", type=int, default=2, help="processes to generate the set")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--no-standby", action="store_true",
+                        help="a fresh child per upload, as a worker of several queues reads")
     args = parser.parse_args(argv)
     from coc_service.documents.pipeline import extract_document
 
@@ -157,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     from coc_service.documents.warm_up import prime_standby, warm_up
 
     warm_up()  # as `coc-service worker` does before it takes jobs
-    standby.keep_standby(prime_standby)  # and as it keeps a warm child for the next upload
+    if not args.no_standby:  # and as it keeps a warm child for the next upload
+        standby.keep_standby(prime_standby)
     extract_document(uploads[0])  # load OCR data and models once, as a long-lived worker has
     standby.replace()
     rows = []
@@ -184,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_type[row["document_type"]].append(row)
-    report: dict[str, Any] = {"count": len(rows), "seed": args.seed, "types": {}}
+    report: dict[str, Any] = {"count": len(rows), "seed": args.seed,
+                              "standby": not args.no_standby, "types": {}}
     print(f"{'document type':26s}{'n':>4s}{'ours med':>10s}{'ours p95':>10s}{'tess med':>10s}"
           f"{'tess p95':>10s}{'ratio med':>11s}{'ratio p95':>11s}{'cpu ratio':>11s}"
           f"{'target':>8s}{'peak MB':>9s}")
