@@ -1,14 +1,19 @@
 """Checking the printed fields against the SIV band, and composing the holder's name.
 
-The band confirms or contradicts the printed plate, make and first-registration date and fills
-them in when the print is unreadable; every disagreement is written to the notes. (The VIN's
-sources are weighed in vin_vote.)
+The band confirms or contradicts the printed plate, make, commercial name and first-registration
+date and fills them in when the print is unreadable; every disagreement is written to the notes.
+(The VIN's sources are weighed in vin_vote.)
 """
 
 from __future__ import annotations
 
 from coc_service.documents.registration.band import BandReading
 from coc_service.documents.types import Box, Field
+
+# A band read this well (VIN or plate found, lines of the right length) is trusted for D.3.
+TRUSTED_BAND = 0.5
+# A printed D.3 read less surely than this gives way to the band's name.
+DOUBTFUL_NAME = 0.5
 
 
 def cross_check_band(fields: dict[str, Field], band: BandReading, box: Box, page: int,
@@ -39,13 +44,45 @@ def cross_check_band(fields: dict[str, Field], band: BandReading, box: Box, page
             printed_date.confidence = round(max(0.05, printed_date.confidence - 0.15), 3)
     elif len(iso_dates) == 1:
         fields["first_registration_date"] = Field(iso_dates[0], 0.55, page, box, "band")
+    _cross_check_name(fields, band, box, page, notes)
+
+
+def _cross_check_name(fields: dict[str, Field], band: BandReading, box: Box, page: int,
+                      notes: list[str]) -> None:
+    """Compare the printed commercial name (D.3) with the band's.
+
+    The band is read glyph by glyph in one known font, the print by free OCR next to other
+    codes: on a poor photo D.3 comes back empty, or doubtful with a stray mark ("3 FOCUS",
+    "63 JAZ", "1181" for 118I). The band's name then wins, unless it is the printed one cut
+    short (the band's second line has room for some 25 characters of make and name). A name
+    printed clearly stays: the band has no hyphen (T-ROC) and its reader may misread too.
+    """
+    name = band.commercial_name
+    if not name or band.confidence < TRUSTED_BAND:
+        return
+    printed = fields.get("commercial_name")
+    if printed is None or not printed.value:
+        fields["commercial_name"] = Field(name, 0.55, page, box, "band")
+        return
+    ours, theirs = _key(str(printed.value)), _key(name)
+    if ours == theirs:
+        printed.confidence = round(min(0.99, printed.confidence + 0.15), 3)
+    elif ours.startswith(theirs):
+        return  # the band's is the printed name cut short
+    elif printed.confidence < DOUBTFUL_NAME:
+        notes.append(f"commercial_name: printed {printed.value!r} unclear; band says {name!r}")
+        fields["commercial_name"] = Field(name, 0.55, page, printed.box, "band")
+    else:
+        notes.append(f"commercial_name: printed {printed.value!r} but band says {name!r}")
+        printed.confidence = round(max(0.05, printed.confidence - 0.2), 3)
 
 
 def _same(a: str, b: str) -> bool:
-    def key(s: str) -> str:
-        return "".join(c for c in s.upper() if c.isalnum())
+    return _key(a) == _key(b)
 
-    return key(a) == key(b)
+
+def _key(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
 
 
 def compose_holder_name(fields: dict[str, Field]) -> None:

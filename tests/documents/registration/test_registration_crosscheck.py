@@ -1,9 +1,13 @@
-"""The holder's name composed from its parts (C.1.1 + C.1.2) when C.1 is missing or doubtful."""
+"""The holder's name composed from its parts (C.1.1 + C.1.2) when C.1 is missing or doubtful;
+the printed commercial name (D.3) checked against the SIV band's."""
 
 from __future__ import annotations
 
-from coc_service.documents.registration.crosscheck import compose_holder_name
+from coc_service.documents.registration.band import BandReading
+from coc_service.documents.registration.crosscheck import compose_holder_name, cross_check_band
 from coc_service.documents.types import Field
+
+BAND_BOX = (0, 900, 1200, 60)
 
 
 def _fields(**values: tuple[str, float]) -> dict[str, Field]:
@@ -37,3 +41,52 @@ def test_the_owner_never_replaces_a_holder_read_under_c1() -> None:
                      owner_given_names=("MARIO", 0.9))
     compose_holder_name(fields)
     assert fields["holder_name"].value == "LEASYS SPA"
+
+
+def _band(name: str, confidence: float = 0.75) -> BandReading:
+    return BandReading(lines=["CRFRA", f"CI<<PEUGEOT<<{name}"], make="Peugeot",
+                       commercial_name=name, confidence=confidence)
+
+
+def _cross_checked(band: BandReading, **values: tuple[str, float]) -> tuple[dict[str, Field],
+                                                                           list[str]]:
+    fields, notes = _fields(**values), []
+    cross_check_band(fields, band, BAND_BOX, 1, notes)
+    return fields, notes
+
+
+def test_a_commercial_name_not_read_on_the_print_is_taken_from_the_band() -> None:
+    fields, _ = _cross_checked(_band("RIFTER"), make=("PEUGEOT", 0.8))
+    assert fields["commercial_name"].value == "RIFTER"
+    assert fields["commercial_name"].source == "band"
+    assert fields["commercial_name"].box == BAND_BOX
+
+
+def test_a_doubtful_printed_name_gives_way_to_the_band_s() -> None:
+    fields, notes = _cross_checked(_band("FOCUS"), commercial_name=("3 FOCUS", 0.13))
+    assert fields["commercial_name"].value == "FOCUS"
+    assert any("commercial_name" in note for note in notes)
+
+
+def test_a_clearly_printed_name_stays_when_the_band_differs() -> None:
+    fields, notes = _cross_checked(_band("TMROC"), commercial_name=("T-ROC", 0.58))
+    assert fields["commercial_name"].value == "T-ROC"
+    assert fields["commercial_name"].confidence < 0.58
+    assert any("band says 'TMROC'" in note for note in notes)
+
+
+def test_agreement_raises_the_printed_name_s_confidence() -> None:
+    fields, _ = _cross_checked(_band("C5 AIRCROSS"), commercial_name=("C5 AIRCROSS", 0.6))
+    assert fields["commercial_name"].confidence > 0.6
+    assert fields["commercial_name"].source == "ocr"
+
+
+def test_a_name_the_band_cut_short_keeps_the_printed_one() -> None:
+    fields, notes = _cross_checked(_band("X1 SDRIVE1"), commercial_name=("X1 SDRIVE18D", 0.3))
+    assert fields["commercial_name"].value == "X1 SDRIVE18D"
+    assert notes == []
+
+
+def test_a_band_read_poorly_is_not_trusted_for_the_name() -> None:
+    fields, _ = _cross_checked(_band("FOCUS", confidence=0.25), commercial_name=("3 FOCUS", 0.13))
+    assert fields["commercial_name"].value == "3 FOCUS"
