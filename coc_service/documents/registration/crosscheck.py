@@ -88,7 +88,22 @@ def _key(text: str) -> str:
 def compose_holder_name(fields: dict[str, Field]) -> None:
     """Compose holder_name from C.1.1 + C.1.2 (or the owner's C.2.x) when C.1 is absent, or
     when what was taken for C.1 is less sure than the two and does not hold the surname (a
-    stray mark next to a misread code)."""
+    stray mark next to a misread code).
+
+    A document that prints C.1.2 (given names) prints the surname under C.1.1, not C.1: a
+    C.1 read without any C.1.1, with C.1.2's names next to it on its line, is C.1.1 with its
+    code misread, and the given names belong after it.
+    """
+    current, given_names = fields.get("holder_name"), fields.get("holder_given_names")
+    if (current is not None and current.value and "holder_surname" not in fields
+            and given_names is not None and given_names.value
+            and _key(str(given_names.value)) not in _key(str(current.value))
+            and _follows_on_line(current.box, given_names.box)):
+        fields["holder_name"] = Field(
+            f"{current.value} {given_names.value}",
+            min(current.confidence, given_names.confidence), current.page,
+            _union([b for b in (current.box, given_names.box) if b is not None]), current.source)
+        return
     for surname, given in (("holder_surname", "holder_given_names"),
                            ("owner_surname", "owner_given_names")):
         if surname in fields and fields[surname].value:
@@ -104,6 +119,14 @@ def compose_holder_name(fields: dict[str, Field]) -> None:
                     and str(parts[0].value) not in str(current.value or "")):
                 fields["holder_name"] = composed
             return
+
+
+def _follows_on_line(first: Box | None, then: Box | None) -> bool:
+    """Return True when box `then` stands on the same line as `first`, to its right."""
+    if first is None or then is None:
+        return False
+    overlap = min(first[1] + first[3], then[1] + then[3]) - max(first[1], then[1])
+    return overlap >= 0.5 * min(first[3], then[3]) and then[0] >= first[0] + first[2] - 2
 
 
 def _union(boxes: list[Box]) -> Box | None:

@@ -90,3 +90,19 @@ def test_a_name_the_band_cut_short_keeps_the_printed_one() -> None:
 def test_a_band_read_poorly_is_not_trusted_for_the_name() -> None:
     fields, _ = _cross_checked(_band("FOCUS", confidence=0.25), commercial_name=("3 FOCUS", 0.13))
     assert fields["commercial_name"].value == "3 FOCUS"
+
+
+def test_a_c1_with_given_names_beside_it_is_a_misread_c11_and_takes_them() -> None:
+    fields = {"holder_name": Field("GIRAUD", 0.5, 1, (164, 170, 107, 23)),
+              "holder_given_names": Field("FRANÇOISE", 0.67, 1, (422, 170, 156, 28))}
+    compose_holder_name(fields)
+    assert fields["holder_name"].value == "GIRAUD FRANÇOISE"
+    assert fields["holder_name"].box == (164, 170, 414, 28)
+
+
+def test_given_names_read_on_another_line_are_not_added_to_c1() -> None:
+    # a label word taken for C.1.2 a few lines down ("... le propriétaire du véhicule")
+    fields = {"holder_name": Field("DUPONT ANAÏS", 0.6, 1, (160, 170, 220, 24)),
+              "holder_given_names": Field("PROPRIETAIRE", 0.4, 1, (300, 260, 180, 24))}
+    compose_holder_name(fields)
+    assert fields["holder_name"].value == "DUPONT ANAÏS"
