@@ -118,6 +118,8 @@ def validate(spec: CodeSpec, words: list[Word], country: str | None
                   used)
     elif kind == "date":
         for used in _prefixes(words, 4):
+            if "<" in _joined(used, ""):
+                continue  # the SIV band repeats B in its own digits: no printed date
             for sep in (" ", ""):  # OCR splits dates in wide fonts: "23/0 1/2023"
                 if sep == "" and not _tight(used):
                     continue

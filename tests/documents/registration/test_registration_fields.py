@@ -318,3 +318,16 @@ def test_rows_of_print_read_as_lower_case_words_hold_no_vin() -> None:
                    _row(150, [(50, "WAURGJL39EES")]))
     label_run, vin_run, blank_run = (40, 98, 520, 32), (40, 148, 300, 32), (40, 200, 300, 32)
     assert unread_rows(lines, [label_run, vin_run, blank_run]) == [vin_run, blank_run]
+
+
+def test_the_siv_band_s_digits_are_never_read_as_a_printed_date() -> None:
+    # I's code lost ("{"), its date elsewhere; the band below holds B's date in its own digits
+    lines = _lines(
+        _row(100, [(40, "B"), (80, "16/03/2020")]),
+        _row(400, [(40, "H"), (80, "{"), (120, "31/08/2022")]),
+        _row(603, [(52, "1"), (105, "211,00"), (300, "11,00")]),  # "1" taken for I's code
+        _row(640, [(60, "CRFRATMBJDBFFULV513229<XK254KF<<16032020<<<0")]),
+    )
+    read = _read(lines, "FRA")
+    assert read["first_registration_date"] == "2020-03-16"
+    assert read.get("certificate_date") != "2020-03-16"
