@@ -103,12 +103,19 @@ def infer_holder(lines: list[Line], best: dict[str, Candidate], notes: list[str]
     if lines[below].top - line.bottom > 2.5 * line.height:
         return
     words = [w for w in line.words if _NAME_WORD.match(w.text)]
-    words = words[next((i for i, w in enumerate(words) if len(w.text) >= 2), len(words)):]
+    # The line starts with C.1's own code, which OCR may have turned into a short word
+    # ("CID"), read far less surely than the capitals of the name.
+    words = words[next((i for i, w in enumerate(words) if len(w.text) >= 2 and not (
+        len(w.text) <= _CODE_LENGTH and w.confidence < _MISREAD_CODE)), len(words)):]
     if not words or sum(len(w.text) for w in words) < _MIN_NAME_LETTERS:
         return
     best["holder_name"] = Candidate("holder_name", " ".join(w.text for w in words), 0.5,
                                     words, 0.4, "pattern")
     notes.append("holder_name: code C.1 not read; taken from the SIV's layout")
+
+
+_CODE_LENGTH = 4  # "C.1" misread
+_MISREAD_CODE = 0.4  # OCR confidence below which such a short first word is taken for it
 
 
 def _c4a_line(lines: list[Line]) -> int | None:

@@ -331,3 +331,19 @@ def test_the_siv_band_s_digits_are_never_read_as_a_printed_date() -> None:
     read = _read(lines, "FRA")
     assert read["first_registration_date"] == "2020-03-16"
     assert read.get("certificate_date") != "2020-03-16"
+
+
+def test_c1_s_own_code_misread_as_a_short_word_is_not_taken_into_the_name() -> None:
+    from coc_service.documents.registration.inference import infer_holder
+
+    name_row = _row(150, [(50, "CID"), (120, "LEFÈVRE"), (260, "FRANÇOISE")])
+    name_row[0] = Word("CID", 0.21, name_row[0].box, name_row[0].line)  # read unsurely
+    lines = _lines(
+        name_row,
+        _row(200, [(140, "EST"), (210, "LE"), (250, "PROPRIETAIRE"), (480, "DU"),
+                   (530, "VEHICULE")]),
+    )
+    best = best_candidates(code_candidates(lines, "FRA"))
+    best.pop("holder_name", None)
+    infer_holder(lines, best, [], "FRA")
+    assert best["holder_name"].value == "LEFÈVRE FRANÇOISE"
