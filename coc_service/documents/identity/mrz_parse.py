@@ -73,11 +73,16 @@ def failed_checks(layout: MrzLayout, lines: list[str]) -> list[str]:
     return [spec.name for spec in checks_for(layout, lines) if not check_passes(spec, lines)]
 
 
+EXPIRY_HORIZON_YEARS = 20
+
+
 def mrz_date(yymmdd: str, *, kind: str, today: date) -> date | None:
     """Return the date an MRZ YYMMDD stands for, or None when it is not a calendar date.
 
     The century is not encoded: a birth date is the latest one not after today; an expiry is
-    in this century unless that puts it more than 50 years ahead (an old, long-expired one).
+    in this century unless that puts it more than EXPIRY_HORIZON_YEARS ahead: no passport or
+    identity card is issued for that long (10 years for a passport, 15 for the French card
+    with its extension), so such a date is an old, long-expired one.
     """
     if len(yymmdd) != 6 or not yymmdd.isdigit():
         return None
@@ -91,7 +96,7 @@ def mrz_date(yymmdd: str, *, kind: str, today: date) -> date | None:
             if parsed <= today:
                 return parsed
         return None
-    year = 2000 + yy if 2000 + yy <= today.year + 50 else 1900 + yy
+    year = 2000 + yy if 2000 + yy <= today.year + EXPIRY_HORIZON_YEARS else 1900 + yy
     return _safe_date(year, mm, dd)
 
 

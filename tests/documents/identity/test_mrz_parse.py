@@ -139,6 +139,9 @@ def test_dates_take_the_century_that_makes_sense() -> None:
     assert mrz_date("270101", kind="birth", today=TODAY) == date(1927, 1, 1)
     assert mrz_date("340101", kind="expiry", today=TODAY) == date(2034, 1, 1)
     assert mrz_date("980101", kind="expiry", today=TODAY) == date(1998, 1, 1)
+    # no document is valid for decades: an expiry 46 years ahead is one 54 years past
+    far = (TODAY.year + 46) % 100
+    assert mrz_date(f"{far:02d}0627", kind="expiry", today=TODAY).year == TODAY.year + 46 - 100
     assert mrz_date("741332", kind="birth", today=TODAY) is None
     parsed = parse_mrz(TD3, [TD3_SPECIMEN[0], TD3_SPECIMEN[1].replace("7408122", "7413320")],
                        today=TODAY)
