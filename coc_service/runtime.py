@@ -5,6 +5,7 @@ Built from settings by the app factory or by a worker process; never at import t
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -98,17 +99,27 @@ def build_runtime(settings: Settings, *, db: Database | None = None, **overrides
 
 
 _current: Runtime | None = None
+_thread = threading.local()
 
 
-def install(runtime: Runtime | None) -> None:
-    """Make `runtime` the one this process's jobs use (a worker at start, a test fixture)."""
+def install(runtime: Runtime | None, *, this_thread: bool = False) -> None:
+    """Make `runtime` the one this process's jobs use (a worker at start, a test fixture);
+    with `this_thread`, only the jobs run by the calling thread (a worker thread of its own
+    next to other work in the process, as tests run one)."""
     global _current
-    _current = runtime
+    if this_thread:
+        _thread.runtime = runtime
+    else:
+        _current = runtime
 
 
 def current() -> Runtime:
-    """Return the installed runtime, building it from the environment on first use."""
+    """Return the installed runtime (this thread's own first), building it from the
+    environment on first use."""
     global _current
+    own: Runtime | None = getattr(_thread, "runtime", None)
+    if own is not None:
+        return own
     if _current is None:
         from coc_service.config import ensure_dev_secret, settings_from_env
 

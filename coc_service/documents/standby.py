@@ -9,10 +9,10 @@ of the 86 ms (median) the whole reading took in a fresh child, against 55 ms in 
 A standby child takes those faults before the upload arrives: forked when the previous call
 is done, it runs a practice page through the readers and writes over the heap it will reuse
 (`prime`), then waits for one call on a pipe and serves it like any bounded child (same time,
-CPU and memory bounds, same answer). Only the process that forked a standby uses it (a worker,
-not a job forked from it), one call per standby. Forking the next one costs 7 to 8 ms (the
-parent's page tables): the owner does it when it is idle, between jobs (`replace`), not in
-the time of a call.
+CPU and memory bounds, same answer). Only the thread and process that forked a standby use it
+(a worker, not a job forked from it), one call per standby. Forking the next one costs 7 to 8
+ms (the parent's page tables): the owner does it when it is idle, between jobs (`replace`),
+not in the time of a call.
 
 What it costs: one idle process, and the priming's CPU time (about 0.1 s per call) spent
 between calls. A call that arrives before the standby has finished priming goes to a fresh
@@ -48,6 +48,7 @@ class Standby:
     request_fd: int  # this process writes the call here
     answer_fd: int  # and reads the answer here
     owner: int  # the process that forked it
+    owner_thread: int  # and the thread whose calls it serves
     primed: bool = False  # its PRIMED_MARK has been read
 
 
@@ -109,8 +110,9 @@ def send(
     global _ready
     with _lock:
         standby = _ready
-        if standby is None or standby.owner != os.getpid():
-            return None
+        if standby is None or standby.owner != os.getpid() or (
+                standby.owner_thread != threading.get_ident()):
+            return None  # another process's, or another thread's (a test's worker thread)
         state = _state(standby)
         if state == "dead":  # killed, or failed before priming: replaced after this call
             discard(standby)
@@ -182,7 +184,8 @@ def _fork(prime: Prime) -> Standby:
         _wait_and_serve(prime, parent, request_read, answer_write)
     os.close(request_read)
     os.close(answer_write)
-    return Standby(pid=pid, request_fd=request_write, answer_fd=answer_read, owner=parent)
+    return Standby(pid=pid, request_fd=request_write, answer_fd=answer_read, owner=parent,
+                   owner_thread=threading.get_ident())
 
 
 def _wait_and_serve(prime: Prime, parent: int, request_fd: int,

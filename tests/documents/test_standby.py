@@ -185,3 +185,15 @@ def test_the_standby_dies_with_its_owner() -> None:
         time.sleep(0.02)
     assert _gone(orphan)
 
+
+
+def test_another_thread_s_call_does_not_take_the_standby(kept: None) -> None:
+    import threading
+
+    waiting = standby.standby_pid()
+    served: list[int] = []
+    thread = threading.Thread(target=lambda: served.append(run_isolated(os.getpid, timeout_s=30)))
+    thread.start()
+    thread.join(30)
+    assert served and served[0] != waiting  # a fresh fork served the other thread
+    assert run_isolated(os.getpid, timeout_s=30) == waiting

@@ -115,6 +115,8 @@ def _work(runtime: Runtime, stop: threading.Event, reconciles: bool) -> None:
     """
     from coc_service.orders.reconcile import reconcile
 
+    # the shop's runtime for this thread's jobs, whatever runtime a later test installs
+    install_runtime(runtime, this_thread=True)
     queues = [runtime.queue.queue(name) for name in ("documents", "orders")]
     last_reconcile = time.monotonic()
     while not stop.is_set():
