@@ -100,14 +100,27 @@ def serve(
             payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
             payload = pickle.dumps(("error", f"result not picklable: {exc}"))
-        write_all(write_fd, b"%d\n" % len(payload) + payload)
+        _write_all(write_fd, frame(payload))
         os.close(write_fd)  # the parent has its answer before this process's teardown
         code = 0
     finally:
         os._exit(code)
 
 
-def write_all(fd: int, data: bytes) -> None:
+def frame(payload: bytes) -> bytes:
+    """Return a payload as it goes through a pipe: its length, a newline, the payload."""
+    return b"%d\n" % len(payload) + payload
+
+
+def unframe(received: bytes) -> bytes:
+    """Return the payload when all of a frame arrived, else b"" (a writer cut short)."""
+    header, newline, payload = received.partition(b"\n")
+    if not newline or not header.isdigit() or int(header) != len(payload):
+        return b""
+    return payload
+
+
+def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)

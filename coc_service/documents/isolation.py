@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from coc_service.documents import standby
-from coc_service.documents.bounded_child import STAGE_MARK, become_child, fork, serve
+from coc_service.documents.bounded_child import STAGE_MARK, become_child, fork, serve, unframe
 from coc_service.documents.bounded_child import next_stage as next_stage
 from coc_service.documents.errors import CorruptFile, StageTimeout, TooManyPixels
 
@@ -124,7 +124,7 @@ def _collect(pid: int, read_fd: int, timeout_s: float, then_timeout_s: float | N
                 del received[: len(STAGE_MARK)]
                 if then_timeout_s is not None:
                     bound, deadline = then_timeout_s, time.monotonic() + then_timeout_s
-        payload = _whole_answer(bytes(received))
+        payload = unframe(bytes(received))
         if payload:
             _exiting.add(pid)  # the answer is complete: let the child exit on its own
             reaped = True
@@ -139,14 +139,6 @@ def _collect(pid: int, read_fd: int, timeout_s: float, then_timeout_s: float | N
             # a child burning CPU behind us.
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-
-
-def _whole_answer(received: bytes) -> bytes:
-    """Return the child's answer when all of it arrived (its length comes first), else b""."""
-    header, newline, payload = received.partition(b"\n")
-    if not newline or not header.isdigit() or int(header) != len(payload):
-        return b""
-    return payload
 
 
 def _outcome(payload: bytes, status: int, timeout_s: float) -> Any:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from coc_service.documents.bounded_child import become_child, fork, serve
+from coc_service.documents.bounded_child import become_child, fork, frame, serve, unframe
 
 Prime = Callable[[], None]
 PRIMED_MARK = b"=\n"  # written by the standby once it is warm, before it reads its call
@@ -126,7 +126,7 @@ def send(
             return None
         _ready = None
     try:
-        _send(standby, b"%d\n" % len(request) + request)
+        _send(standby, frame(request))
     except (OSError, TimeoutError):  # it died, or is stuck: a fresh fork serves the call
         discard(standby)
         return None
@@ -201,7 +201,7 @@ def _wait_and_serve(prime: Prime, parent: int, request_fd: int,
             prime()
         os.write(answer_fd, PRIMED_MARK)
         request = _read_request(request_fd)
-        if request is None:
+        if not request:  # end of file: the owner is gone
             os._exit(0)
         function, args, timeout_s, memory_budget = pickle.loads(request)
     except BaseException:
@@ -216,17 +216,11 @@ def _die_with(parent: int) -> None:  # pragma: no cover - runs in the standby
         os._exit(0)
 
 
-def _read_request(fd: int) -> bytes | None:  # pragma: no cover - runs in the standby
+def _read_request(fd: int) -> bytes:  # pragma: no cover - runs in the standby
     received = bytearray()
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            break
+    while chunk := os.read(fd, 1 << 20):
         received += chunk
-    header, newline, payload = bytes(received).partition(b"\n")
-    if not newline or not header.isdigit() or int(header) != len(payload):
-        return None
-    return payload
+    return unframe(bytes(received))
 
 
 def _forget_in_child() -> None:

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from coc_service.documents.bounded_child import unframe
 from coc_service.documents.errors import (
     CorruptFile,
     OcrEngineError,
@@ -18,7 +19,6 @@ from coc_service.documents.errors import (
 )
 from coc_service.documents.isolation import (
     IsolatedFailure,
-    _whole_answer,
     next_stage,
     run_isolated,
 )
@@ -109,10 +109,10 @@ def test_a_child_that_answered_is_reaped_by_the_next_call_not_waited_for() -> No
 
 def test_an_answer_cut_short_is_not_taken_for_one() -> None:
     # what a child killed while writing leaves: the parent then asks its exit status
-    assert _whole_answer(b"12\n" + b"x" * 12) == b"x" * 12
-    assert _whole_answer(b"12\n" + b"x" * 5) == b""
-    assert _whole_answer(b"12") == b""
-    assert _whole_answer(b"") == b""
+    assert unframe(b"12\n" + b"x" * 12) == b"x" * 12
+    assert unframe(b"12\n" + b"x" * 5) == b""
+    assert unframe(b"12") == b""
+    assert unframe(b"") == b""
 
 
 def _two_stages(first_s: float, second_s: float) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from coc_service.documents import ocr
 from coc_service.documents.errors import OcrEngineError, StageTimeout
 from coc_service.documents.registration.reread import crop_box
-from coc_service.documents.types import Field, Limits
+from coc_service.documents.types import Box, Field, Limits
 
 # The country's language, as Tesseract names its model (Debian's tesseract-ocr-<lang>).
 LANGUAGES = {"ESP": "spa", "DEU": "deu", "ITA": "ita", "AUT": "deu"}
@@ -44,7 +44,7 @@ def restore_accents(image: np.ndarray, fields: dict[str, Field], country: str | 
         return []
     names = [name for name in NAME_FIELDS
              if fields.get(name) is not None and fields[name].value and fields[name].box]
-    boxes = dict.fromkeys(tuple(fields[name].box or ()) for name in names)
+    boxes = dict.fromkeys(box for name in names if (box := fields[name].box) is not None)
     second: list[str] = []
     for box in boxes:
         second += _read_line(image, box, lang, limits)
@@ -91,11 +91,9 @@ def _bare(word: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum() or ch in "-'")
 
 
-def _read_line(image: np.ndarray, box: tuple[int, ...], lang: str,
-               limits: Limits) -> list[str]:
+def _read_line(image: np.ndarray, box: Box, lang: str, limits: Limits) -> list[str]:
     """Return the words of one line read again, upper case (none when it cannot be read)."""
-    x, y, w, h = box
-    crop = crop_box(image, (x, y, w, h), text_height=_TEXT_HEIGHT, pad_x=0.6, pad_y=0.35)
+    crop = crop_box(image, box, text_height=_TEXT_HEIGHT, pad_x=0.6, pad_y=0.35)
     if crop.size == 0 or min(crop.shape[:2]) < 8:
         return []
     try:

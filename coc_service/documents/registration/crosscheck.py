@@ -99,10 +99,7 @@ def compose_holder_name(fields: dict[str, Field]) -> None:
             and given_names is not None and given_names.value
             and _key(str(given_names.value)) not in _key(str(current.value))
             and _follows_on_line(current.box, given_names.box)):
-        fields["holder_name"] = Field(
-            f"{current.value} {given_names.value}",
-            min(current.confidence, given_names.confidence), current.page,
-            _union([b for b in (current.box, given_names.box) if b is not None]), current.source)
+        fields["holder_name"] = _joined([current, given_names], current.source)
         return
     for surname, given in (("holder_surname", "holder_given_names"),
                            ("owner_surname", "owner_given_names")):
@@ -110,15 +107,19 @@ def compose_holder_name(fields: dict[str, Field]) -> None:
             parts = [fields[surname]]
             if given in fields and fields[given].value:
                 parts.append(fields[given])
-            composed = Field(" ".join(str(p.value) for p in parts),
-                             min(p.confidence for p in parts), parts[0].page,
-                             _union([p.box for p in parts if p.box is not None]))
+            composed = _joined(parts)
             current = fields.get("holder_name")
             if current is None or (
                     surname == "holder_surname" and composed.confidence > current.confidence
                     and str(parts[0].value) not in str(current.value or "")):
                 fields["holder_name"] = composed
             return
+
+
+def _joined(parts: list[Field], source: str = "ocr") -> Field:
+    """Return the fields' values as one, as sure as the least sure, boxed around them all."""
+    return Field(" ".join(str(p.value) for p in parts), min(p.confidence for p in parts),
+                 parts[0].page, _union([p.box for p in parts if p.box is not None]), source)
 
 
 def _follows_on_line(first: Box | None, then: Box | None) -> bool:

@@ -301,8 +301,6 @@ def unclaimed_dates(lines: list[Line], best: dict[str, Candidate]) -> list[Candi
         for i, word in enumerate(line.words):
             if word.box in claimed or not any(ch.isdigit() for ch in word.text):
                 continue
-            if "<" in word.text:
-                continue  # the SIV band repeats B in its own digits: no printed date
             found = validate(spec, line.words[i : i + 3], None)
             if found and not {w.box for w in found[2]} & claimed:
                 out.append(Candidate(spec.field, found[0], found[1] * 0.6, found[2], 0.4,

@@ -86,6 +86,8 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý'’-]*$")
 _CNIT = re.compile(r"^[A-Z0-9]{10,15}$")
 _MODEL_WORD = re.compile(r"^[A-Z0-9][A-Z0-9.+-]*$")
 _MIN_NAME_LETTERS = 4  # fewer letters taken for C.1 are a stray mark, not a name
+_CODE_LENGTH = 4  # "C.1" misread
+_MISREAD_CODE = 0.4  # OCR confidence below which such a short first word is taken for it
 
 
 def infer_holder(lines: list[Line], best: dict[str, Candidate], notes: list[str],
@@ -112,10 +114,6 @@ def infer_holder(lines: list[Line], best: dict[str, Candidate], notes: list[str]
     best["holder_name"] = Candidate("holder_name", " ".join(w.text for w in words), 0.5,
                                     words, 0.4, "pattern")
     notes.append("holder_name: code C.1 not read; taken from the SIV's layout")
-
-
-_CODE_LENGTH = 4  # "C.1" misread
-_MISREAD_CODE = 0.4  # OCR confidence below which such a short first word is taken for it
 
 
 def _c4a_line(lines: list[Line]) -> int | None:
